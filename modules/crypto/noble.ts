@@ -1,0 +1,107 @@
+/**
+ * Portable CryptoProvider on the audited @noble packages. Runs on Node and XS alike; on a device the
+ * elliptic-curve part is too heavy (noble P-256 wants over 1 MB of XS heap), so a native provider
+ * replaces it there.
+ */
+import { unsafe as aesUnsafe } from '@noble/ciphers/aes.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { hmac } from '@noble/hashes/hmac.js';
+import { p256 as nobleP256 } from '@noble/curves/nist.js';
+import { CryptoError } from './errors';
+import type { BlockCipher, CryptoProvider, P256 } from './provider';
+import { createTdes } from './tdes';
+
+class NobleAes implements BlockCipher {
+  readonly blockSize = 16;
+  private enc: Uint32Array;
+  private dec: Uint32Array | null = null;
+  private key: Uint8Array;
+  // noble's single-block helpers need a 4-byte-aligned 16-byte block: one reused scratch block.
+  private readonly scratch = new Uint8Array(16);
+
+  constructor(key: Uint8Array) {
+    if (!(key instanceof Uint8Array) || (key.length !== 16 && key.length !== 24 && key.length !== 32)) {
+      throw new CryptoError('bad-key-length', `AES key must be 16, 24 or 32 bytes, got ${key?.length}`);
+    }
+    this.key = key.slice();
+    this.enc = aesUnsafe.expandKeyLE(this.key);
+  }
+  encryptBlock(input: Uint8Array, output: Uint8Array, inOff = 0, outOff = 0): void {
+    const s = this.scratch;
+    for (let i = 0; i < 16; i++) s[i] = input[inOff + i];
+    aesUnsafe.encryptBlock(this.enc, s);
+    output.set(s, outOff);
+  }
+  decryptBlock(input: Uint8Array, output: Uint8Array, inOff = 0, outOff = 0): void {
+    if (!this.dec) this.dec = aesUnsafe.expandKeyDecLE(this.key);
+    const s = this.scratch;
+    for (let i = 0; i < 16; i++) s[i] = input[inOff + i];
+    aesUnsafe.decryptBlock(this.dec, s);
+    output.set(s, outOff);
+  }
+  dispose(): void {
+    this.enc.fill(0);
+    this.dec?.fill(0);
+    this.key.fill(0);
+    this.scratch.fill(0);
+  }
+}
+
+function checkLength(what: string, data: Uint8Array, ...lengths: number[]): void {
+  if (!(data instanceof Uint8Array) || !lengths.includes(data.length)) {
+    throw new CryptoError(what === 'public key' ? 'bad-point' : 'bad-key-length', `${what} must be ${lengths.join(' or ')} bytes`);
+  }
+}
+
+const p256: P256 = {
+  keyPairFromRandom(random) {
+    if (random.length < 32) throw new CryptoError('bad-argument', 'P-256 key generation needs at least 32 random bytes');
+    // Reduce the seed into [1, n-1] as FIPS 186-5 A.2.1 does with 64 extra bits; noble does this for 40+ byte seeds.
+    const seed = random.length >= 40 ? random : new Uint8Array([...random, ...new Uint8Array(40 - random.length)]);
+    const privateKey = nobleP256.utils.randomSecretKey(seed);
+    return { privateKey, publicKey: nobleP256.getPublicKey(privateKey, false) };
+  },
+  publicKeyOf(privateKey) {
+    checkLength('private key', privateKey, 32);
+    try {
+      return nobleP256.getPublicKey(privateKey, false);
+    } catch {
+      throw new CryptoError('bad-key-length', 'P-256 private key is out of range');
+    }
+  },
+  ecdh(privateKey, peerPublicKey) {
+    checkLength('private key', privateKey, 32);
+    checkLength('public key', peerPublicKey, 65, 33);
+    let shared: Uint8Array;
+    try {
+      shared = nobleP256.getSharedSecret(privateKey, peerPublicKey, true);
+    } catch {
+      throw new CryptoError('bad-point', 'peer public key is not a valid P-256 point');
+    }
+    const x = shared.slice(1, 33);
+    shared.fill(0);
+    return x;
+  },
+  sign(privateKey, digest, random) {
+    checkLength('private key', privateKey, 32);
+    if (digest.length !== 32) throw new CryptoError('bad-input-length', 'ECDSA P-256 signs a 32-byte SHA-256 digest');
+    return nobleP256.sign(digest, privateKey, { prehash: false, extraEntropy: random.subarray(0, 32), format: 'compact' });
+  },
+  verify(publicKey, digest, signature) {
+    if (signature.length !== 64 || digest.length !== 32) return false;
+    try {
+      return nobleP256.verify(signature, digest, publicKey, { prehash: false, format: 'compact', lowS: false });
+    } catch {
+      return false;
+    }
+  },
+};
+
+export const nobleCrypto: CryptoProvider = {
+  name: 'noble',
+  aes: (key) => new NobleAes(key),
+  tdes: (key) => createTdes(key),
+  sha256: (data) => sha256(data),
+  hmacSha256: (key, data) => hmac(sha256, key, data),
+  p256,
+};

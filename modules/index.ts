@@ -1,0 +1,10 @@
+/**
+ * xs-lwm2m public entry: one namespace per layer. This is what rollup bundles for XS (dist/) and
+ * what the Moddable manifest exposes as the "xs-lwm2m" module.
+ */
+export * as bytes from './bytes/index';
+export * as crypto from './crypto/index';
+export { nobleCrypto } from './crypto/noble';
+export type { Host, FlashRegion, LogLevel, TimerHandle } from './host';
+export type { DatagramChannel, UdpSocket, ByteStream } from './transport/types';
+export { udpChannel } from './transport/types';

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Installs the third-party DTLS/CoAP peers used by the interop tests (Debian packages) and builds
+# our pion/dtls echo server into tools/peers/.build/pion-echo.
+# Idempotent: when everything is present it exits 0 at once. Safe as root with no TTY (CI=true).
+# Usage: bash tools/peers/install.sh [--force-build]
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+BUILD="$HERE/.build"
+BIN="$BUILD/pion-echo"
+PION_SRC=/usr/share/gocode/src/github.com/pion/dtls/v2
+FORCE_BUILD=0
+[[ "${1:-}" == "--force-build" ]] && FORCE_BUILD=1
+
+log() { echo "[peers/install] $*"; }
+
+# package -> probe (a command that succeeds when the package's part we need is there)
+declare -A PROBE=(
+  [openssl]="command -v openssl"
+  [gnutls-bin]="command -v gnutls-serv && command -v gnutls-cli"
+  [libcoap3-bin]="command -v coap-server-gnutls && command -v coap-server-openssl && command -v coap-server-notls && command -v coap-client-gnutls"
+  [golang-go]="command -v go"
+  [golang-github-pion-dtls.v2-dev]="test -f $PION_SRC/config.go"
+  [tshark]="command -v tshark"
+  [python3-gammu]="/usr/bin/python3 -c 'import gammu'"
+)
+ORDER=(openssl gnutls-bin libcoap3-bin golang-go golang-github-pion-dtls.v2-dev tshark python3-gammu)
+
+missing=()
+for p in "${ORDER[@]}"; do
+  if ! bash -c "${PROBE[$p]}" >/dev/null 2>&1; then missing+=("$p"); fi
+done
+
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    SUDO=sudo
+    command -v sudo >/dev/null || { log "need root (or sudo) to install: ${missing[*]}"; exit 1; }
+  else
+    SUDO=
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  log "missing: ${missing[*]}"
+  t0=$(date +%s)
+  # tshark's postinst asks whether non-root users may capture: answer no, never prompt.
+  echo 'wireshark-common wireshark-common/install-setuid boolean false' | $SUDO debconf-set-selections
+  log "apt-get update"
+  $SUDO apt-get update -q >/dev/null
+  log "apt-get install ${missing[*]}"
+  $SUDO apt-get install -y -q --no-install-recommends \
+    -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+    "${missing[@]}" </dev/null
+  log "installed in $(( $(date +%s) - t0 )) s"
+  for p in "${missing[@]}"; do
+    bash -c "${PROBE[$p]}" >/dev/null 2>&1 || { log "ERROR: $p still not usable after install"; exit 1; }
+  done
+else
+  log "all Debian packages present"
+fi
+
+# ---- pion-echo (GOPATH mode, offline, against Debian's /usr/share/gocode) ----
+SRC="$HERE/pion-echo/main.go"
+if [[ $FORCE_BUILD -eq 1 || ! -x "$BIN" || "$SRC" -nt "$BIN" ]]; then
+  log "building pion-echo"
+  mkdir -p "$BUILD/gopath/src/xslwm2m" "$BUILD/cache"
+  rm -rf "$BUILD/gopath/src/xslwm2m/pion-echo"
+  mkdir -p "$BUILD/gopath/src/xslwm2m/pion-echo"
+  cp "$SRC" "$BUILD/gopath/src/xslwm2m/pion-echo/main.go"
+  (
+    cd "$BUILD/gopath/src/xslwm2m/pion-echo"
+    GO111MODULE=off GOFLAGS= GOPROXY=off GOPATH="$BUILD/gopath:/usr/share/gocode" \
+      GOCACHE="$BUILD/cache" go build -o "$BIN.tmp" .
+  )
+  mv "$BIN.tmp" "$BIN"
+  log "built $BIN"
+else
+  log "pion-echo up to date ($BIN)"
+fi
+log "done"
