@@ -58,7 +58,20 @@ function matches(e: unknown, m: ErrorMatcher | undefined): boolean {
   return (m as (e: unknown) => boolean)(e);
 }
 
-export const assert = {
+interface Assert {
+  ok(v: unknown, msg?: string): asserts v;
+  equal<T>(actual: T, expected: T, msg?: string): void;
+  notEqual<T>(actual: T, expected: T, msg?: string): void;
+  deepEqual(actual: unknown, expected: unknown, msg?: string): void;
+  notDeepEqual(actual: unknown, expected: unknown, msg?: string): void;
+  hex(actual: Uint8Array, expectedHex: string, msg?: string): void;
+  throws(fn: () => unknown, matcher?: ErrorMatcher, msg?: string): unknown;
+  rejects(p: Promise<unknown> | (() => Promise<unknown>), matcher?: ErrorMatcher, msg?: string): Promise<unknown>;
+  doesNotThrow(fn: () => unknown, msg?: string): void;
+  fail(msg: string): never;
+}
+
+export const assert: Assert = {
   ok(v: unknown, msg?: string): asserts v {
     if (!v) throw new AssertionError(msg ?? `expected a truthy value, got ${show(v)}`);
   },

@@ -1,0 +1,2 @@
+declare module '@agoric/xsnap';
+declare module '@endo/init';
