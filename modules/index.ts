@@ -8,3 +8,4 @@ export { nobleCrypto } from './crypto/noble';
 export type { Host, FlashRegion, LogLevel, TimerHandle } from './host';
 export type { DatagramChannel, UdpSocket, ByteStream } from './transport/types';
 export { udpChannel } from './transport/types';
+export * as lwm2m from './lwm2m/index';
