@@ -9,3 +9,4 @@ export type { Host, FlashRegion, LogLevel, TimerHandle } from './host';
 export type { DatagramChannel, UdpSocket, ByteStream } from './transport/types';
 export { udpChannel } from './transport/types';
 export * as lwm2m from './lwm2m/index';
+export * as sms from './sms/index';
