@@ -43,12 +43,18 @@ if ((${#missing[@]})); then
   t0=$(date +%s)
   # tshark's postinst asks whether non-root users may capture: answer no, never prompt.
   echo 'wireshark-common wireshark-common/install-setuid boolean false' | $SUDO debconf-set-selections
+  APT_OPTS=(-q -o DPkg::Lock::Timeout=300 -o Acquire::Retries=3)
   log "apt-get update"
-  $SUDO apt-get update -q >/dev/null
-  log "apt-get install ${missing[*]}"
-  $SUDO apt-get install -y -q --no-install-recommends \
-    -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
-    "${missing[@]}" </dev/null
+  $SUDO apt-get "${APT_OPTS[@]}" update >/dev/null </dev/null
+  log "apt-get install --no-install-recommends ${missing[*]}"
+  for try in 1 2; do
+    if $SUDO apt-get "${APT_OPTS[@]}" install -y --no-install-recommends \
+        -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+        "${missing[@]}" </dev/null; then break; fi
+    [[ $try -eq 2 ]] && { log "ERROR: apt-get install failed"; exit 1; }
+    log "apt-get install failed; updating the lists and trying once more"
+    $SUDO apt-get "${APT_OPTS[@]}" update >/dev/null </dev/null || true
+  done
   log "installed in $(( $(date +%s) - t0 )) s"
   for p in "${missing[@]}"; do
     bash -c "${PROBE[$p]}" >/dev/null 2>&1 || { log "ERROR: $p still not usable after install"; exit 1; }

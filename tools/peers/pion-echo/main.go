@@ -1,7 +1,7 @@
 // pion-echo: a DTLS 1.2 echo server for interop tests of xs-lwm2m, built on Debian's pion/dtls v2
 // (golang-github-pion-dtls.v2-dev, GOPATH mode, offline; see tools/peers/install.sh).
-// stdout, one line per event: "READY <addr>", "PSK identity=<id>", "HANDSHAKE peer=.. suite=.. identity=..",
-// "HANDSHAKE-FAIL ..", "RX peer=.. len=..", "CLOSED peer=..", "BYE".
+// stdout, one line per event: "READY <addr>", "PSK identity=<id>", "HANDSHAKE peer=.. suite=.. identity=.. suite_id=0x..",
+// "RESUME session=<hex>", "HANDSHAKE-FAIL ..", "RX peer=.. len=..", "CLOSED peer=..", "BYE".
 package main
 
 import (
@@ -40,14 +40,45 @@ func fail(format string, a ...interface{}) {
 }
 
 // negotiated reads the suite and PSK identity out of pion's serialized State (the suite field is unexported).
-func negotiated(c *dtls.Conn) (string, string) {
+func negotiated(c *dtls.Conn) (string, uint16, string) {
 	st := c.ConnectionState()
 	raw, err := st.MarshalBinary()
 	var s struct{ CipherSuiteID uint16 }
 	if err != nil || gob.NewDecoder(bytes.NewReader(raw)).Decode(&s) != nil {
-		return "?", string(st.IdentityHint)
+		return "?", 0, string(st.IdentityHint)
 	}
-	return dtls.CipherSuiteName(dtls.CipherSuiteID(s.CipherSuiteID)), string(st.IdentityHint)
+	name := strings.ReplaceAll(dtls.CipherSuiteName(dtls.CipherSuiteID(s.CipherSuiteID)), "-", "_") // pion spells some with '-'
+	return name, s.CipherSuiteID, string(st.IdentityHint)
+}
+
+// memStore keeps sessions in memory for session-ID resumption (-resume).
+type memStore struct {
+	mu sync.Mutex
+	m  map[string]dtls.Session
+}
+
+func (s *memStore) Set(k []byte, v dtls.Session) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.m[string(k)] = v
+	return nil
+}
+
+func (s *memStore) Get(k []byte) (dtls.Session, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, ok := s.m[string(k)]
+	if ok {
+		fmt.Printf("RESUME session=%x\n", k)
+	}
+	return v, nil // not found: zero Session, a full handshake follows
+}
+
+func (s *memStore) Del(k []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.m, string(k))
+	return nil
 }
 
 func main() {
@@ -60,6 +91,7 @@ func main() {
 	caFile := flag.String("client-ca", "", "CA PEM: require and verify a client certificate")
 	ems := flag.String("ems", "request", "extended master secret: request | require | disable")
 	mtu := flag.Int("mtu", 0, "path MTU (0: pion default 1200)")
+	resume := flag.Bool("resume", false, "issue session IDs and resume sessions (in-memory store)")
 	cid := flag.Bool("cid", false, "DTLS Connection ID (RFC 9146): not in the packaged pion/dtls 2.2.6; fails")
 	flag.Parse()
 	if *cid {
@@ -74,6 +106,9 @@ func main() {
 			fail("unknown suite %q", n)
 		}
 		cfg.CipherSuites = append(cfg.CipherSuites, id)
+	}
+	if *resume {
+		cfg.SessionStore = &memStore{m: map[string]dtls.Session{}}
 	}
 	switch *ems {
 	case "request":
@@ -96,6 +131,10 @@ func main() {
 		}
 		if *hint != "" {
 			cfg.PSKIdentityHint = []byte(*hint)
+		} else if strings.Contains(*suites, "ecdhe-psk") {
+			// pion 2.2.6 writes no psk_identity_hint length at all in an ECDHE-PSK ServerKeyExchange when the hint
+			// is nil (OpenSSL: "length mismatch"); an empty, non-nil hint encodes the RFC 5489 empty hint.
+			cfg.PSKIdentityHint = []byte{}
 		}
 	}
 	if *certFile != "" {
@@ -154,9 +193,9 @@ func main() {
 		}
 		conns[c] = true
 		mu.Unlock()
-		suite, identity := negotiated(c.(*dtls.Conn))
+		suite, suiteID, identity := negotiated(c.(*dtls.Conn))
 		peer := c.RemoteAddr()
-		fmt.Printf("HANDSHAKE peer=%s suite=%s identity=%s\n", peer, suite, identity)
+		fmt.Printf("HANDSHAKE peer=%s suite=%s identity=%s suite_id=0x%04X\n", peer, suite, identity, suiteID)
 		go func() {
 			buf := make([]byte, 16384)
 			for {
