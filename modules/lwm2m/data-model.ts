@@ -105,11 +105,21 @@ export class DataModel {
   };
 
   constructor(private readonly opts: DataModelOptions = {}) {
+    this.opts = { ...opts };
     this.access = new AccessPolicy(this.servers, this.accessControl);
     this.maxPayload = opts.maxPayload ?? 64 * 1024;
     this.register(this.security);
     this.register(this.servers);
     this.register(this.accessControl);
+  }
+
+  /**
+   * Wires the unbootstrapping callbacks (steps 3 and 5) after construction: the client that owns the
+   * CoAP sessions is usually created after the data model the application filled.
+   */
+  setHooks(hooks: Pick<DataModelOptions, 'onCancelObservations' | 'onDeregister'>): void {
+    if (hooks.onCancelObservations) this.opts.onCancelObservations = hooks.onCancelObservations;
+    if (hooks.onDeregister) this.opts.onDeregister = hooks.onDeregister;
   }
 
   /** Adds an object plug-in (standard or application). Ids 0-2 are built in. */
@@ -475,6 +485,25 @@ export class DataModel {
   private attrsFor(ssid: number | undefined, path: Path): [string, number][] {
     const a = this.attributes.get(`${ssid ?? 0}|${formatPath(path)}`);
     return a ? [...a] : [];
+  }
+
+  /**
+   * Notification attributes in force for `path` as server `ssid` sees them: the resource's own over its
+   * instance's over its object's (LwM2M 1.1 Core §5.1.1), pmin/pmax falling back to the Server
+   * Object's Default Minimum/Maximum Period (resources 2 and 3).
+   */
+  effectiveAttributes(ssid: number | undefined, path: Path): Map<string, number> {
+    const out = new Map<string, number>();
+    if (ssid !== undefined) {
+      const iid = this.servers.instanceOf(ssid);
+      const srv = iid === undefined ? undefined : this.servers.read(iid);
+      const dmin = srv?.get(2);
+      const dmax = srv?.get(3);
+      if (typeof dmin === 'number') out.set('pmin', dmin);
+      if (typeof dmax === 'number' && dmax > 0) out.set('pmax', dmax);
+    }
+    for (let n = 1; n <= path.length; n++) for (const [k, v] of this.attrsFor(ssid, path.slice(0, n))) out.set(k, v);
+    return out;
   }
 
   private discover(path: Path, caller: Caller): Response {

@@ -1,0 +1,81 @@
+/**
+ * A server account is what the client needs to talk to one server, read out of a Security Object
+ * instance and (for a DM server) its Server Object instance. Secrets are copies the caller wipes.
+ */
+import type { DataModel } from '../lwm2m/data-model';
+import type { InstanceContent, Value } from '../lwm2m/types';
+
+export const SecurityMode = { PSK: 0, RPK: 1, Certificate: 2, NoSec: 3, EST: 4 } as const;
+
+export interface ServerAccount {
+  securityIid: number;
+  bootstrap: boolean;
+  uri: string;
+  securityMode: number;
+  /** PSK identity, or the client's RPK / certificate. */
+  identity: Uint8Array;
+  serverPublicKey: Uint8Array;
+  /** Short Server ID (DM servers only). */
+  ssid?: number;
+  serverIid?: number;
+  lifetimeS: number;
+  binding: string;
+  holdOffS: number;
+  bootstrapAccountTimeoutS: number;
+  defaultPmin: number;
+  defaultPmax: number | undefined;
+}
+
+function num(c: InstanceContent | undefined, rid: number, dflt: number): number {
+  const v = c?.get(rid);
+  return typeof v === 'number' ? v : dflt;
+}
+function str(c: InstanceContent | undefined, rid: number, dflt: string): string {
+  const v = c?.get(rid);
+  return typeof v === 'string' ? v : dflt;
+}
+function bytes(c: InstanceContent | undefined, rid: number): Uint8Array {
+  const v: Value | Map<number, Value> | undefined = c?.get(rid);
+  if (v instanceof Uint8Array) return v.slice();
+  if (typeof v === 'string') {
+    const out = new Uint8Array(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = v.charCodeAt(i) & 0xff;
+    return out;
+  }
+  return new Uint8Array(0);
+}
+
+/** Every account the data model describes, bootstrap first. Instances without a URI are skipped. */
+export function readAccounts(dm: DataModel): ServerAccount[] {
+  const out: ServerAccount[] = [];
+  for (const iid of dm.security.instanceIds()) {
+    // Internal read straight from the object (not the access-controlled handle); resource 5 is not copied out here.
+    const sec = dm.security.read(iid);
+    const uri = str(sec, 0, '');
+    if (!uri) continue;
+    const bootstrap = sec?.get(1) === true;
+    const ssid = bootstrap ? undefined : dm.security.shortServerId(iid);
+    const serverIid = ssid === undefined ? undefined : dm.servers.instanceOf(ssid);
+    if (!bootstrap && serverIid === undefined) continue; // a DM account needs its Server instance
+    const srv = serverIid === undefined ? undefined : dm.servers.read(serverIid);
+    const pmax = srv?.get(3);
+    out.push({
+      securityIid: iid,
+      bootstrap,
+      uri,
+      securityMode: num(sec, 2, SecurityMode.NoSec),
+      identity: bytes(sec, 3),
+      serverPublicKey: bytes(sec, 4),
+      ssid,
+      serverIid,
+      lifetimeS: num(srv, 1, 86400),
+      binding: str(srv, 7, 'U'),
+      holdOffS: num(sec, 11, 0),
+      bootstrapAccountTimeoutS: num(sec, 12, 0),
+      defaultPmin: num(srv, 2, 0),
+      defaultPmax: typeof pmax === 'number' && pmax > 0 ? pmax : undefined,
+    });
+  }
+  out.sort((a, b) => Number(b.bootstrap) - Number(a.bootstrap) || (a.ssid ?? 0) - (b.ssid ?? 0));
+  return out;
+}

@@ -1,0 +1,513 @@
+/**
+ * The LwM2M client: the Bootstrap, Registration, Device Management and Information Reporting
+ * interfaces (OMA LwM2M 1.1 Core §6) driven over CoAP, over DTLS or plain UDP, for every server
+ * account in the data model. Host-neutral: time, sockets and randomness come from the Host.
+ *
+ * Life cycle: start() -> (client-initiated bootstrap when there is no usable DM account, after the
+ * Client Hold Off Time) -> Register with each DM server -> Updates before the lifetime runs out and
+ * when the object set changes -> stop() de-registers. Registration that keeps failing falls back to
+ * bootstrap when a Bootstrap-Server account exists.
+ */
+import { utf8Decode, utf8Encode } from '../bytes/index';
+import { Method, codeClass, codeString } from '../coap/codes';
+import { CoapEndpoint, type CoapConfig, type IncomingRequest, type ResponseSpec } from '../coap/endpoint';
+import { Option, getStrings } from '../coap/options';
+import type { Host, TimerHandle } from '../host';
+import type { DataModel } from '../lwm2m/data-model';
+import { formatPath, parsePath, type Path } from '../lwm2m/types';
+import { readAccounts, type ServerAccount } from './accounts';
+import { UdpDtlsConnector, type Connector, type OpenedChannel } from './connector';
+import { ClientError } from './errors';
+import { Observer } from './observer';
+import { mapRequest } from './requests';
+
+export type ClientEvent =
+  | { type: 'bootstrap-start'; uri: string }
+  | { type: 'bootstrap-request-sent'; uri: string }
+  | { type: 'bootstrap-op'; op: string; path: string; code: number }
+  | { type: 'bootstrap-finished'; accounts: number }
+  | { type: 'bootstrap-failed'; reason: string; retryInMs: number }
+  | { type: 'bootstrap-account-purged' }
+  | { type: 'connected'; ssid: number | undefined; uri: string; security: OpenedChannel['security']; resumed: boolean }
+  | { type: 'registered'; ssid: number; uri: string; location: string; lifetime: number }
+  | { type: 'registration-failed'; ssid: number; uri: string; reason: string; retryInMs: number; failures: number }
+  | { type: 'updated'; ssid: number; withObjects: boolean }
+  | { type: 'deregistered'; ssid: number }
+  | { type: 'request'; ssid: number; op: string; path: string; code: number }
+  | { type: 'observe'; ssid: number; path: string; active: number }
+  | { type: 'notify'; ssid: number; path: string }
+  | { type: 'sleep-allowed'; untilMs: number }
+  | { type: 'stopped' };
+
+export interface RetryPolicy {
+  /** First retry delay; doubled after each failure up to maxMs. */
+  initialMs: number;
+  maxMs: number;
+  /** Consecutive registration failures before falling back to bootstrap (when a Bootstrap-Server account exists). */
+  failuresBeforeBootstrap: number;
+}
+
+export interface Lwm2mClientOptions {
+  host: Host;
+  endpointName: string;
+  dataModel: DataModel;
+  connector?: Connector;
+  coap?: Partial<CoapConfig>;
+  retry?: Partial<RetryPolicy>;
+  /** How long to wait for Bootstrap-Finish after the Bootstrap-Request was accepted. Default 120 s. */
+  bootstrapTimeoutMs?: number;
+  /** Send the Update this long before the lifetime runs out (default: 10 % of the lifetime, at least 2 s). */
+  updateMarginMs?: (lifetimeS: number) => number;
+  /** Queue mode (binding with Q): idle time after the last exchange before sleep is allowed. Default 93 s (CoAP MAX_TRANSMIT_WAIT). */
+  queueIdleMs?: number;
+  onEvent?: (e: ClientEvent) => void;
+}
+
+const DEFAULT_RETRY: RetryPolicy = { initialMs: 5_000, maxMs: 300_000, failuresBeforeBootstrap: 3 };
+const LWM2M_VERSION = '1.1';
+
+/** The connection to one DM server. */
+class ServerSession {
+  endpoint: CoapEndpoint | null = null;
+  opened: OpenedChannel | null = null;
+  observer: Observer | null = null;
+  location: string[] | null = null;
+  updateTimer: TimerHandle | null = null;
+  retryTimer: TimerHandle | null = null;
+  failures = 0;
+  registeredLifetime = 0;
+  /** Objects/instances changed since the last Register/Update: the next Update carries the links. */
+  objectsChanged = false;
+  firstPayloads = new Map<string, Uint8Array>();
+  constructor(public account: ServerAccount) {}
+  get ssid(): number {
+    return this.account.ssid!;
+  }
+}
+
+export class Lwm2mClient {
+  private readonly host: Host;
+  private readonly dm: DataModel;
+  private readonly connector: Connector;
+  private readonly retry: RetryPolicy;
+  private readonly sessions = new Map<number, ServerSession>();
+  private bootstrapping: Promise<void> | null = null;
+  private bootstrapTimer: TimerHandle | null = null;
+  private purgeTimer: TimerHandle | null = null;
+  private idleTimer: TimerHandle | null = null;
+  private stopped = false;
+  private bootstrapFailures = 0;
+
+  constructor(private readonly opts: Lwm2mClientOptions) {
+    if (!/^[\x21-\x7e]{1,64}$/.test(opts.endpointName) || /[&=?]/.test(opts.endpointName)) {
+      throw new ClientError('bad-config', 'endpoint name must be 1-64 printable ASCII characters without &, = or ?');
+    }
+    this.host = opts.host;
+    this.dm = opts.dataModel;
+    this.connector = opts.connector ?? new UdpDtlsConnector(opts.host);
+    this.retry = { ...DEFAULT_RETRY, ...opts.retry };
+    this.dm.setHooks({
+      onCancelObservations: (ssid) => this.sessions.get(ssid)?.observer?.cancelAll(),
+      onDeregister: (ssid) => {
+        // Unbootstrapping step 5. The Security instance is removed right after this call: take the session now.
+        const s = this.sessions.get(ssid);
+        if (s) void this.deregister(s).finally(() => this.closeSession(s));
+      },
+    });
+    // Registration Update Trigger (1/x/8) and Bootstrap-Request Trigger (1/x/9).
+    this.dm.servers.onExecute.set(8, (iid) => {
+      const ssid = this.dm.servers.read(iid)?.get(0);
+      const s = typeof ssid === 'number' ? this.sessions.get(ssid) : undefined;
+      if (s) this.host.setTimer(0, () => void this.update(s.ssid).catch(() => {}));
+      return 0x44;
+    });
+    this.dm.servers.onExecute.set(9, () => {
+      this.host.setTimer(0, () => void this.runBootstrap());
+      return 0x44;
+    });
+  }
+
+  private emit(e: ClientEvent): void {
+    try {
+      this.opts.onEvent?.(e);
+    } catch {
+      // An application's event handler must not break the protocol machine.
+    }
+  }
+
+  /** Registered DM servers: Short Server ID -> registration location ("/rd/xyz"). */
+  registrations(): Map<number, string> {
+    const out = new Map<number, string>();
+    for (const [ssid, s] of this.sessions) if (s.location) out.set(ssid, '/' + s.location.join('/'));
+    return out;
+  }
+
+  /** Observations per server, for status displays. */
+  observations(): { ssid: number; paths: string[] }[] {
+    return [...this.sessions.values()].map((s) => ({ ssid: s.ssid, paths: s.observer?.paths() ?? [] }));
+  }
+
+  /**
+   * Starts the client: registers with every DM account, or bootstraps first when there is none.
+   * Resolves once every DM server has been tried once (registered or scheduled for retry).
+   */
+  async start(): Promise<void> {
+    if (this.stopped) throw new ClientError('stopped', 'the client was stopped');
+    const dmAccounts = readAccounts(this.dm).filter((a) => !a.bootstrap);
+    if (dmAccounts.length === 0) {
+      await this.runBootstrap();
+      return;
+    }
+    await Promise.all(dmAccounts.map((a) => this.registerAccount(a)));
+  }
+
+  /** The application says a resource value changed (e.g. a new sensor reading): observers may be notified. */
+  changed(path: string | Path): void {
+    const p = typeof path === 'string' ? parsePath(path) : path;
+    for (const s of this.sessions.values()) s.observer?.changed(p);
+  }
+
+  /** Sends a Registration Update to one server (or all), carrying the object links when they changed. */
+  async update(ssid?: number): Promise<void> {
+    const targets = ssid === undefined ? [...this.sessions.values()] : [this.sessions.get(ssid)].filter((s): s is ServerSession => !!s);
+    await Promise.all(targets.map((s) => this.sendUpdate(s)));
+  }
+
+  /** Queue mode: the device woke up (timer or sensor); tell the servers so they deliver what they queued. */
+  async wake(): Promise<void> {
+    await this.update();
+  }
+
+  /** De-registers from every server (unless told not to) and releases every socket and timer. */
+  async stop(options: { deregister?: boolean } = {}): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const t of [this.bootstrapTimer, this.purgeTimer, this.idleTimer]) if (t) this.host.clearTimer(t);
+    const sessions = [...this.sessions.values()];
+    if (options.deregister !== false) await Promise.all(sessions.map((s) => this.deregister(s).catch(() => {})));
+    for (const s of sessions) this.closeSession(s);
+    this.emit({ type: 'stopped' });
+  }
+
+  // ------------------------------------------------------------------ bootstrap
+
+  private runBootstrap(): Promise<void> {
+    if (!this.bootstrapping) {
+      this.bootstrapping = this.bootstrapOnce().finally(() => {
+        this.bootstrapping = null;
+      });
+    }
+    return this.bootstrapping;
+  }
+
+  private async bootstrapOnce(): Promise<void> {
+    const account = readAccounts(this.dm).find((a) => a.bootstrap);
+    if (!account) throw new ClientError('no-account', 'no DM server account and no Bootstrap-Server account: the device cannot reach any server');
+    if (account.holdOffS > 0) await this.sleep(account.holdOffS * 1000);
+    if (this.stopped) return;
+    this.emit({ type: 'bootstrap-start', uri: account.uri });
+    let opened: OpenedChannel | null = null;
+    let endpoint: CoapEndpoint | null = null;
+    try {
+      opened = await this.connector.open(account, this.dm);
+      this.emit({ type: 'connected', ssid: undefined, uri: account.uri, security: opened.security, resumed: !!opened.resumed });
+      endpoint = new CoapEndpoint(this.host, opened.channel, this.opts.coap);
+      const finished = new Promise<void>((resolve, reject) => {
+        const timeout = this.host.setTimer(this.opts.bootstrapTimeoutMs ?? 120_000, () => reject(new ClientError('bootstrap-failed', 'no Bootstrap-Finish before the timeout')));
+        endpoint!.onRequest((req) => {
+          const r = this.handleBootstrapRequest(req);
+          if (r.finished) {
+            this.host.clearTimer(timeout);
+            // Answer first, then move on: the response must reach the server before we tear the channel down.
+            this.host.setTimer(0, () => (r.response.code === 0x44 ? resolve() : reject(new ClientError('bootstrap-failed', 'Bootstrap-Finish left no usable DM server account'))));
+          }
+          return r.response;
+        });
+      });
+      const resp = await endpoint.request({ method: 'POST', path: ['bs'], query: [`ep=${this.opts.endpointName}`] });
+      if (resp.code !== 0x44) throw new ClientError('bootstrap-failed', `Bootstrap-Request refused with ${codeString(resp.code)}`);
+      this.emit({ type: 'bootstrap-request-sent', uri: account.uri });
+      await finished;
+      const accounts = readAccounts(this.dm).filter((a) => !a.bootstrap);
+      this.emit({ type: 'bootstrap-finished', accounts: accounts.length });
+      this.bootstrapFailures = 0;
+      // Give the Finish response time to leave (and its retransmissions to be served) before closing.
+      const lingering = endpoint;
+      const openedLater = opened;
+      this.host.setTimer(2_000, () => {
+        lingering.close();
+        openedLater.channel.close();
+      });
+      endpoint = null;
+      opened = null;
+      this.schedulePurge();
+      await Promise.all(accounts.map((a) => this.registerAccount(a)));
+    } catch (e) {
+      const delay = Math.min(this.retry.maxMs, this.retry.initialMs * 2 ** this.bootstrapFailures++);
+      this.emit({ type: 'bootstrap-failed', reason: describe(e), retryInMs: delay });
+      if (!this.stopped) this.bootstrapTimer = this.host.setTimer(delay, () => void this.runBootstrap());
+    } finally {
+      endpoint?.close();
+      opened?.channel.close();
+    }
+  }
+
+  private handleBootstrapRequest(req: IncomingRequest): { response: ResponseSpec; finished: boolean } {
+    const mapped = mapRequest(req, 'bootstrap');
+    if ('finish' in mapped) {
+      // Bootstrap-Finish: 2.04 only when the configuration is usable (Core §6.1.7.6, else 4.06).
+      const ok = readAccounts(this.dm).some((a) => !a.bootstrap);
+      const code = ok ? 0x44 : 0x86;
+      this.emit({ type: 'bootstrap-op', op: 'finish', path: '/bs', code });
+      return { response: { code }, finished: true };
+    }
+    if ('code' in mapped) return { response: { code: mapped.code }, finished: false };
+    const r = this.dm.handle(mapped.op, { kind: 'bootstrap' });
+    this.emit({ type: 'bootstrap-op', op: mapped.op.kind, path: formatPath(mapped.path), code: r.code });
+    return { response: { code: r.code, payload: r.payload, contentFormat: r.contentFormat }, finished: false };
+  }
+
+  /** Bootstrap-Server Account Timeout (0/x/12): purge the account that long after a successful bootstrap. */
+  private schedulePurge(): void {
+    const account = readAccounts(this.dm).find((a) => a.bootstrap);
+    if (!account || account.bootstrapAccountTimeoutS <= 0) return;
+    if (this.purgeTimer) this.host.clearTimer(this.purgeTimer);
+    this.purgeTimer = this.host.setTimer(account.bootstrapAccountTimeoutS * 1000, () => {
+      this.purgeTimer = null;
+      const r = this.dm.handle({ kind: 'bootstrap-delete', path: [0, account.securityIid] }, { kind: 'internal' });
+      if (codeClass(r.code) === 2) this.emit({ type: 'bootstrap-account-purged' });
+    });
+  }
+
+  // ------------------------------------------------------------------ registration
+
+  private async registerAccount(account: ServerAccount): Promise<void> {
+    const ssid = account.ssid!;
+    let s = this.sessions.get(ssid);
+    if (!s) {
+      s = new ServerSession(account);
+      this.sessions.set(ssid, s);
+    } else s.account = account;
+    try {
+      await this.connect(s);
+      await this.register(s);
+      s.failures = 0;
+    } catch (e) {
+      this.registrationFailed(s, e);
+    }
+  }
+
+  private async connect(s: ServerSession): Promise<void> {
+    this.closeSession(s, false);
+    const opened = await this.connector.open(s.account, this.dm);
+    this.emit({ type: 'connected', ssid: s.ssid, uri: s.account.uri, security: opened.security, resumed: !!opened.resumed });
+    s.opened = opened;
+    const endpoint = new CoapEndpoint(this.host, opened.channel, this.opts.coap);
+    s.endpoint = endpoint;
+    s.observer = new Observer(this.host, this.dm, endpoint, s.ssid);
+    endpoint.onRequest((req) => this.handleDmRequest(s, req));
+    endpoint.onObserve = (obs) => {
+      const first = s.firstPayloads.get(obs.key) ?? new Uint8Array(0);
+      s.firstPayloads.delete(obs.key);
+      s.observer?.add(obs, first);
+      this.emit({ type: 'observe', ssid: s.ssid, path: '/' + obs.path.join('/'), active: s.observer?.count ?? 0 });
+    };
+    endpoint.onCancel = (obs) => {
+      s.observer?.remove(obs.key);
+      this.emit({ type: 'observe', ssid: s.ssid, path: '/' + obs.path.join('/'), active: s.observer?.count ?? 0 });
+    };
+    opened.channel.onClose = (reason) => {
+      if (this.stopped || s.endpoint !== endpoint) return;
+      // The association died (alert, socket error): register again through a fresh handshake.
+      this.registrationFailed(s, reason ?? new Error('connection closed'));
+    };
+  }
+
+  private registerQuery(s: ServerSession): string[] {
+    return [`ep=${this.opts.endpointName}`, `lt=${s.account.lifetimeS}`, `lwm2m=${LWM2M_VERSION}`, `b=${s.account.binding}`];
+  }
+
+  private async register(s: ServerSession): Promise<void> {
+    const resp = await s.endpoint!.request({ method: 'POST', path: ['rd'], query: this.registerQuery(s), contentFormat: 40, payload: utf8Encode(this.dm.registerPayload()) });
+    if (resp.code !== 0x41) throw new ClientError('registration-failed', `Register refused with ${codeString(resp.code)}${resp.payload.length ? ': ' + safeText(resp.payload) : ''}`);
+    const location = getStrings(resp.options, Option.LocationPath);
+    if (!location || location.length === 0) throw new ClientError('registration-failed', 'Register answered 2.01 without a Location-Path');
+    s.location = location;
+    s.registeredLifetime = s.account.lifetimeS;
+    s.objectsChanged = false;
+    this.emit({ type: 'registered', ssid: s.ssid, uri: s.account.uri, location: '/' + location.join('/'), lifetime: s.account.lifetimeS });
+    this.scheduleUpdate(s);
+    this.activity(s);
+  }
+
+  private scheduleUpdate(s: ServerSession): void {
+    if (s.updateTimer) this.host.clearTimer(s.updateTimer);
+    const lt = s.registeredLifetime;
+    const margin = this.opts.updateMarginMs ? this.opts.updateMarginMs(lt) : Math.max(2_000, lt * 100);
+    const due = Math.max(1_000, lt * 1000 - margin);
+    s.updateTimer = this.host.setTimer(due, () => {
+      s.updateTimer = null;
+      void this.sendUpdate(s).catch(() => {});
+    });
+  }
+
+  private async sendUpdate(s: ServerSession): Promise<void> {
+    if (!s.endpoint || !s.location) return;
+    const account = readAccounts(this.dm).find((a) => a.ssid === s.ssid);
+    if (account) s.account = account;
+    const query: string[] = [];
+    if (s.account.lifetimeS !== s.registeredLifetime) query.push(`lt=${s.account.lifetimeS}`);
+    const withObjects = s.objectsChanged;
+    try {
+      const resp = await s.endpoint.request({
+        method: 'POST',
+        path: s.location,
+        query,
+        ...(withObjects ? { contentFormat: 40, payload: utf8Encode(this.dm.registerPayload()) } : {}),
+      });
+      if (resp.code === 0x44) {
+        s.registeredLifetime = s.account.lifetimeS;
+        if (withObjects) s.objectsChanged = false;
+        this.emit({ type: 'updated', ssid: s.ssid, withObjects });
+        this.scheduleUpdate(s);
+        this.activity(s);
+        return;
+      }
+      // 4.04: the server forgot us (expired or restarted): register again (Core §6.2.2).
+      if (resp.code === 0x84 || resp.code === 0x80) {
+        s.location = null;
+        await this.register(s);
+        return;
+      }
+      throw new ClientError('registration-failed', `Update refused with ${codeString(resp.code)}`);
+    } catch (e) {
+      this.registrationFailed(s, e);
+    }
+  }
+
+  private registrationFailed(s: ServerSession, e: unknown): void {
+    if (this.stopped) return;
+    s.failures++;
+    s.location = null;
+    const delay = Math.min(this.retry.maxMs, this.retry.initialMs * 2 ** (s.failures - 1));
+    this.emit({ type: 'registration-failed', ssid: s.ssid, uri: s.account.uri, reason: describe(e), retryInMs: delay, failures: s.failures });
+    this.closeSession(s, false);
+    const hasBootstrap = readAccounts(this.dm).some((a) => a.bootstrap);
+    if (s.failures >= this.retry.failuresBeforeBootstrap && hasBootstrap) {
+      // Registration keeps failing: the configuration may be stale; ask the Bootstrap-Server (Core §6.2.1).
+      s.failures = 0;
+      s.retryTimer = this.host.setTimer(delay, () => void this.runBootstrap());
+      return;
+    }
+    s.retryTimer = this.host.setTimer(delay, () => {
+      s.retryTimer = null;
+      const account = readAccounts(this.dm).find((a) => a.ssid === s.ssid);
+      if (account) void this.registerAccount(account);
+      else this.sessions.delete(s.ssid);
+    });
+  }
+
+  private async deregister(s: ServerSession): Promise<void> {
+    if (!s.endpoint || !s.location) return;
+    const location = s.location;
+    s.location = null;
+    if (s.updateTimer) this.host.clearTimer(s.updateTimer);
+    s.updateTimer = null;
+    s.observer?.cancelAll();
+    const resp = await s.endpoint.request({ method: 'DELETE', path: location });
+    if (resp.code === 0x42) this.emit({ type: 'deregistered', ssid: s.ssid });
+  }
+
+  private closeSession(s: ServerSession, forget = true): void {
+    for (const t of [s.updateTimer, s.retryTimer]) if (t) this.host.clearTimer(t);
+    s.updateTimer = s.retryTimer = null;
+    s.observer?.cancelAll();
+    s.observer = null;
+    const endpoint = s.endpoint;
+    const opened = s.opened;
+    s.endpoint = null;
+    s.opened = null;
+    endpoint?.close();
+    if (opened) {
+      opened.channel.onClose = null;
+      opened.channel.close();
+    }
+    if (forget) this.sessions.delete(s.ssid);
+  }
+
+  // ------------------------------------------------------------------ device management
+
+  private handleDmRequest(s: ServerSession, req: IncomingRequest): ResponseSpec {
+    this.activity(s);
+    const mapped = mapRequest(req, 'dm');
+    if ('finish' in mapped) return { code: 0x85 };
+    if ('code' in mapped) return { code: mapped.code };
+    const { op, path } = mapped;
+    const r = this.dm.handle(op, { kind: 'server', shortServerId: s.ssid });
+    this.emit({ type: 'request', ssid: s.ssid, op: op.kind, path: formatPath(path), code: r.code });
+    if (codeClass(r.code) === 2) {
+      if (op.kind === 'observe' && req.observe === 0 && req.method === Method.GET) s.firstPayloads.set(hexToken(req.token), r.payload ?? new Uint8Array(0));
+      if (op.kind === 'write' || op.kind === 'write-partial' || op.kind === 'execute' || op.kind === 'create' || op.kind === 'delete') {
+        // A value changed through one server may be observed by another (or by the same one elsewhere).
+        for (const other of this.sessions.values()) other.observer?.changed(path);
+      }
+      if (op.kind === 'create' || op.kind === 'delete') {
+        // The object set changed: the next Update carries the new links (Core §6.2.2).
+        for (const other of this.sessions.values()) other.objectsChanged = true;
+        this.host.setTimer(0, () => void this.update().catch(() => {}));
+      }
+      if ((op.kind === 'write' || op.kind === 'write-partial') && path[0] === 1) {
+        // Lifetime or binding of a Server instance changed: tell that server with an Update.
+        this.host.setTimer(0, () => void this.update().catch(() => {}));
+      }
+    }
+    return { code: r.code, payload: r.payload, contentFormat: r.contentFormat, ...(r.location ? { options: locationOptions(r.location) } : {}) };
+  }
+
+  // ------------------------------------------------------------------ queue mode
+
+  /** With a Q binding the device may sleep once no exchange happened for queueIdleMs. */
+  private activity(s: ServerSession): void {
+    if (!s.account.binding.includes('Q')) return;
+    if (this.idleTimer) this.host.clearTimer(this.idleTimer);
+    this.idleTimer = this.host.setTimer(this.opts.queueIdleMs ?? 93_000, () => {
+      this.idleTimer = null;
+      const lt = s.registeredLifetime * 1000;
+      this.emit({ type: 'sleep-allowed', untilMs: this.host.now() + Math.max(0, lt - (this.opts.updateMarginMs?.(s.registeredLifetime) ?? Math.max(2_000, lt / 10)) - (this.opts.queueIdleMs ?? 93_000)) });
+    });
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.bootstrapTimer = this.host.setTimer(ms, () => {
+        this.bootstrapTimer = null;
+        resolve();
+      });
+    });
+  }
+}
+
+function locationOptions(location: string) {
+  return location
+    .split('/')
+    .filter(Boolean)
+    .map((seg) => ({ number: Option.LocationPath, value: utf8Encode(seg) }));
+}
+
+function hexToken(t: Uint8Array): string {
+  let s = '';
+  for (const b of t) s += (b < 16 ? '0' : '') + b.toString(16);
+  return s;
+}
+
+function safeText(p: Uint8Array): string {
+  try {
+    return utf8Decode(p.subarray(0, 80));
+  } catch {
+    return `${p.length} bytes`;
+  }
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+}

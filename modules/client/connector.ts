@@ -1,0 +1,82 @@
+/**
+ * Opens the datagram channel to a server account: plain UDP for coap:// (NoSec), DTLS 1.2 over UDP for
+ * coaps:// with the account's PSK. The PSK is read from the Security Object only for the handshake and
+ * wiped as soon as the DTLS layer has its own copy.
+ */
+import { wipe } from '../bytes/index';
+import { DtlsClient } from '../dtls/client';
+import type { DtlsClientOptions } from '../dtls/client';
+import type { DtlsSession } from '../dtls/session';
+import type { Host } from '../host';
+import type { DataModel } from '../lwm2m/data-model';
+import { udpChannel, type DatagramChannel } from '../transport/types';
+import { SecurityMode, type ServerAccount } from './accounts';
+import { ClientError } from './errors';
+import { parseServerUri } from './uri';
+
+export interface OpenedChannel {
+  channel: DatagramChannel;
+  /** 'coap' (NoSec) or 'dtls-psk'. */
+  security: 'nosec' | 'dtls-psk';
+  /** DTLS session for resumption, when the channel is DTLS. */
+  session?: () => DtlsSession | null;
+  resumed?: boolean;
+}
+
+/** How the client reaches a server. Hosts with a modem or SMS provide their own. */
+export interface Connector {
+  open(account: ServerAccount, dm: DataModel): Promise<OpenedChannel>;
+}
+
+export interface UdpDtlsConnectorOptions {
+  /** DTLS settings beyond the PSK (timers, MFL, suites). */
+  dtls?: Omit<DtlsClientOptions, 'psk' | 'identity' | 'session'>;
+  /** Called with a session to resume for an account (e.g. from the KeyStore), and told of new ones. */
+  sessions?: { load(account: ServerAccount): DtlsSession | null; save(account: ServerAccount, s: DtlsSession): void };
+  /** Host names the host cannot resolve itself (Moddable UDP takes IP addresses only). */
+  resolve?: (host: string) => string;
+}
+
+export class UdpDtlsConnector implements Connector {
+  constructor(
+    private readonly host: Host,
+    private readonly opts: UdpDtlsConnectorOptions = {},
+  ) {}
+
+  async open(account: ServerAccount, dm: DataModel): Promise<OpenedChannel> {
+    const uri = parseServerUri(account.uri);
+    if (uri.scheme === 'sms') throw new ClientError('unsupported-security', `${account.uri}: the SMS binding needs a modem connector`);
+    if (!this.host.udp) throw new ClientError('bad-config', 'this host has no UDP sockets');
+    const address = uri.host === 'localhost' ? '127.0.0.1' : this.opts.resolve ? this.opts.resolve(uri.host) : uri.host;
+    if (uri.scheme === 'coap') {
+      if (account.securityMode !== SecurityMode.NoSec) throw new ClientError('unsupported-security', `${account.uri}: coap:// needs Security Mode 3 (NoSec), the account has ${account.securityMode}`);
+      this.host.log('warn', 'lwm2m: NoSec — this server is reached WITHOUT DTLS; only acceptable where the link itself is secured', { uri: account.uri });
+      const socket = this.host.udp({ port: 0 });
+      return { channel: udpChannel(socket, address, uri.port), security: 'nosec' };
+    }
+    if (account.securityMode !== SecurityMode.PSK) {
+      throw new ClientError('unsupported-security', `${account.uri}: Security Mode ${account.securityMode} (${['PSK', 'RPK', 'Certificate', 'NoSec', 'EST'][account.securityMode] ?? '?'}) is not supported over DTLS yet; use PSK (0)`);
+    }
+    const psk = dm.secret(account.securityIid, 5);
+    if (!psk || psk.length === 0) throw new ClientError('bad-config', `${account.uri}: no Secret Key (0/${account.securityIid}/5) for PSK mode`);
+    if (account.identity.length === 0) throw new ClientError('bad-config', `${account.uri}: no PSK identity (0/${account.securityIid}/3)`);
+    const socket = this.host.udp({ port: 0 });
+    const lower = udpChannel(socket, address, uri.port);
+    const session = this.opts.sessions?.load(account) ?? undefined;
+    let client: DtlsClient;
+    try {
+      client = new DtlsClient(this.host, lower, { ...this.opts.dtls, psk, identity: account.identity, session: session ?? undefined });
+    } finally {
+      wipe(psk);
+    }
+    try {
+      await client.connect();
+    } catch (e) {
+      lower.close();
+      throw e;
+    }
+    const exported = client.exportSession();
+    if (exported && this.opts.sessions) this.opts.sessions.save(account, exported);
+    return { channel: client, security: 'dtls-psk', session: () => client.exportSession(), resumed: client.resumed };
+  }
+}

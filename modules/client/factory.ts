@@ -1,0 +1,108 @@
+/**
+ * Factory bootstrap (Core §6.1.2): the manufacturer's pre-configuration, written into the data model
+ * once on first boot and from then on kept, sealed, in the KeyStore like anything a Bootstrap-Server
+ * writes. Also the adapter that lets the data model persist Objects 0/1/2 in the KeyStore.
+ */
+import { utf8Decode, utf8Encode, wipe } from '../bytes/index';
+import type { DataModel } from '../lwm2m/data-model';
+import { encodeTlv } from '../lwm2m/formats/tlv';
+import type { ObjectStore } from '../lwm2m/persistence';
+import { ContentFormat, type Entry } from '../lwm2m/types';
+import type { KeyStore } from '../store/key-store';
+import { ClientError } from './errors';
+import { SecurityMode } from './accounts';
+
+export interface FactoryAccount {
+  uri: string;
+  bootstrap?: boolean;
+  /** 0 PSK (default when a key is given), 3 NoSec. */
+  securityMode?: number;
+  pskIdentity?: string;
+  /** The PSK. Wiped by applyFactoryConfig once written. */
+  pskKey?: Uint8Array;
+  /** DM servers: Short Server ID, lifetime (s), binding. */
+  shortServerId?: number;
+  lifetime?: number;
+  binding?: string;
+  holdOffS?: number;
+  bootstrapAccountTimeoutS?: number;
+  defaultPmin?: number;
+  defaultPmax?: number;
+}
+
+export interface FactoryConfig {
+  accounts: FactoryAccount[];
+}
+
+/**
+ * Writes the accounts as Security (and Server) instances through the Bootstrap interface's own
+ * validation, so a bad factory file fails with the same 4.00 diagnostics a Bootstrap-Server would get.
+ * Returns how many accounts were written. Does nothing when Object 0 already has instances.
+ */
+export function applyFactoryConfig(dm: DataModel, config: FactoryConfig): number {
+  if (dm.security.instanceIds().length > 0) return 0;
+  let written = 0;
+  let serverIid = 0;
+  config.accounts.forEach((a, i) => {
+    const mode = a.securityMode ?? (a.pskKey ? SecurityMode.PSK : SecurityMode.NoSec);
+    const entries: Entry[] = [
+      { path: [0, i, 0], type: 'string', value: a.uri },
+      { path: [0, i, 1], type: 'boolean', value: !!a.bootstrap },
+      { path: [0, i, 2], type: 'integer', value: mode },
+      { path: [0, i, 3], type: 'opaque', value: utf8Encode(a.pskIdentity ?? '') },
+      { path: [0, i, 4], type: 'opaque', value: new Uint8Array(0) },
+      { path: [0, i, 5], type: 'opaque', value: a.pskKey ?? new Uint8Array(0) },
+      { path: [0, i, 6], type: 'integer', value: 3 },
+      { path: [0, i, 11], type: 'integer', value: a.holdOffS ?? 0 },
+      { path: [0, i, 12], type: 'integer', value: a.bootstrapAccountTimeoutS ?? 0 },
+    ];
+    if (!a.bootstrap) entries.push({ path: [0, i, 10], type: 'integer', value: a.shortServerId ?? 1 });
+    const payload = encodeTlv([0, i], entries, () => false);
+    try {
+      const r = dm.handle({ kind: 'bootstrap-write', path: [0, i], payload, contentFormat: ContentFormat.Tlv }, { kind: 'internal' });
+      if (r.code !== 0x44 && r.code !== 0x41) throw new ClientError('bad-config', `factory account ${i} (${a.uri}) refused: ${diagnosticText(r.payload, r.code)}`);
+    } finally {
+      wipe(payload);
+      if (a.pskKey) wipe(a.pskKey);
+    }
+    if (!a.bootstrap) {
+      const iid = serverIid++;
+      const srv: Entry[] = [
+        { path: [1, iid, 0], type: 'integer', value: a.shortServerId ?? 1 },
+        { path: [1, iid, 1], type: 'integer', value: a.lifetime ?? 300 },
+        { path: [1, iid, 6], type: 'boolean', value: false },
+        { path: [1, iid, 7], type: 'string', value: a.binding ?? 'U' },
+      ];
+      if (a.defaultPmin !== undefined) srv.push({ path: [1, iid, 2], type: 'integer', value: a.defaultPmin });
+      if (a.defaultPmax !== undefined) srv.push({ path: [1, iid, 3], type: 'integer', value: a.defaultPmax });
+      const r = dm.handle({ kind: 'bootstrap-write', path: [1, iid], payload: encodeTlv([1, iid], srv, () => false), contentFormat: ContentFormat.Tlv }, { kind: 'internal' });
+      if (r.code !== 0x44 && r.code !== 0x41) throw new ClientError('bad-config', `factory server account ${a.shortServerId ?? 1} refused: ${diagnosticText(r.payload, r.code)}`);
+    }
+    written++;
+  });
+  return written;
+}
+
+function diagnosticText(payload: Uint8Array | undefined, code: number): string {
+  const c = `${code >> 5}.${String(code & 31).padStart(2, '0')}`;
+  if (!payload) return c;
+  try {
+    return `${c} ${utf8Decode(payload)}`;
+  } catch {
+    return c;
+  }
+}
+
+/** Persists the data model's Objects 0, 1 and 2 sealed in the KeyStore (all three carry configuration worth protecting). */
+export class KeyStoreObjectStore implements ObjectStore {
+  constructor(private readonly keys: KeyStore) {}
+  load(name: string): Uint8Array | null {
+    return this.keys.get(name) ?? null;
+  }
+  save(name: string, data: Uint8Array): void {
+    this.keys.put(name, data);
+  }
+  remove(name: string): void {
+    this.keys.delete(name);
+  }
+}

@@ -1,0 +1,9 @@
+/** modules/client: the assembled LwM2M client, its server accounts, connectors and configuration helpers. */
+export { Lwm2mClient, type Lwm2mClientOptions, type ClientEvent, type RetryPolicy } from './client';
+export { ClientError, type ClientErrorCode } from './errors';
+export { readAccounts, SecurityMode, type ServerAccount } from './accounts';
+export { UdpDtlsConnector, type Connector, type OpenedChannel, type UdpDtlsConnectorOptions } from './connector';
+export { parseServerUri, type ServerUri } from './uri';
+export { mapRequest } from './requests';
+export { Observer } from './observer';
+export { applyFactoryConfig, KeyStoreObjectStore, type FactoryConfig, type FactoryAccount } from './factory';

@@ -1,0 +1,169 @@
+/**
+ * Information Reporting (LwM2M 1.1 Core §6.4, §5.1.2): when an observed value is reported, honouring
+ * pmin, pmax, gt, lt and st. The CoAP layer numbers and sends notifications; this decides when.
+ */
+import type { CoapEndpoint, ResponseSpec } from '../coap/endpoint';
+import type { Observation } from '../coap/observe';
+import type { Host, TimerHandle } from '../host';
+import type { DataModel } from '../lwm2m/data-model';
+import { decodeText } from '../lwm2m/formats/text';
+import { formatPath, parsePath, pathStartsWith, type Path } from '../lwm2m/types';
+import { equalBytes } from '../bytes/index';
+
+interface Watched {
+  obs: Observation;
+  path: Path;
+  accept: number | undefined;
+  lastSentAt: number;
+  lastPayload: Uint8Array;
+  lastNumber: number | undefined;
+  pending: TimerHandle | null;
+  pmaxTimer: TimerHandle | null;
+}
+
+export class Observer {
+  private readonly watched = new Map<string, Watched>();
+  /** Notifications sent, for the demo and tests. */
+  sent = 0;
+
+  constructor(
+    private readonly host: Host,
+    private readonly dm: DataModel,
+    private readonly endpoint: CoapEndpoint,
+    private readonly ssid: number,
+  ) {}
+
+  /** Called after the endpoint accepted an observation (its first response already sent). */
+  add(obs: Observation, firstPayload: Uint8Array): void {
+    let path: Path;
+    try {
+      path = parsePath('/' + obs.path.join('/'));
+    } catch {
+      return;
+    }
+    const w: Watched = { obs, path, accept: obs.accept, lastSentAt: this.host.now(), lastPayload: firstPayload, lastNumber: this.numeric(path, firstPayload), pending: null, pmaxTimer: null };
+    this.watched.set(obs.key, w);
+    this.armPmax(w);
+  }
+
+  remove(key: string): void {
+    const w = this.watched.get(key);
+    if (!w) return;
+    if (w.pending) this.host.clearTimer(w.pending);
+    if (w.pmaxTimer) this.host.clearTimer(w.pmaxTimer);
+    this.watched.delete(key);
+  }
+
+  /** Unbootstrapping step 3 and shutdown: forget every observation of this server. */
+  cancelAll(): void {
+    for (const key of [...this.watched.keys()]) {
+      this.remove(key);
+      this.endpoint.cancelObservation(key);
+    }
+  }
+
+  get count(): number {
+    return this.watched.size;
+  }
+
+  paths(): string[] {
+    return [...this.watched.values()].map((w) => formatPath(w.path));
+  }
+
+  /** The application (or an object) says the value at `path` may have changed. */
+  changed(path: Path): void {
+    for (const w of this.watched.values()) {
+      if (pathStartsWith(path, w.path) || pathStartsWith(w.path, path)) this.evaluate(w, false);
+    }
+  }
+
+  private attrs(w: Watched): Map<string, number> {
+    return this.dm.effectiveAttributes(this.ssid, w.path);
+  }
+
+  private read(w: Watched) {
+    return this.dm.handle({ kind: 'read', path: w.path, accept: w.accept }, { kind: 'server', shortServerId: this.ssid });
+  }
+
+  /** A single numeric resource's value, for gt/lt/st (read as plain text so every format agrees). */
+  private numeric(path: Path, _payload: Uint8Array): number | undefined {
+    if (path.length < 3) return undefined;
+    const r = this.dm.handle({ kind: 'read', path, accept: 0 }, { kind: 'internal' });
+    if (r.code !== 0x45 || !r.payload) return undefined;
+    try {
+      const v = decodeText('float', r.payload);
+      return typeof v === 'number' ? v : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private evaluate(w: Watched, pmaxDue: boolean): void {
+    const r = this.read(w);
+    if (r.code !== 0x45) {
+      // The resource went away or access was revoked: an error notification ends the observation (RFC 7641 §3.2).
+      this.endpoint.notify(w.obs, { code: r.code });
+      this.remove(w.obs.key);
+      return;
+    }
+    const payload = r.payload ?? new Uint8Array(0);
+    const a = this.attrs(w);
+    const value = this.numeric(w.path, payload);
+    let due = pmaxDue;
+    if (!due) {
+      const gt = a.get('gt');
+      const lt = a.get('lt');
+      const st = a.get('st');
+      if (value !== undefined && (gt !== undefined || lt !== undefined || st !== undefined)) {
+        const prev = w.lastNumber;
+        // gt/lt: the value moved from one side of the threshold to the other; st: it moved by at least st.
+        const crossedGt = gt !== undefined && prev !== undefined && prev > gt !== value > gt;
+        const crossedLt = lt !== undefined && prev !== undefined && prev < lt !== value < lt;
+        due = crossedGt || crossedLt || (st !== undefined && prev !== undefined && Math.abs(value - prev) >= st);
+      } else {
+        due = !equalBytes(payload, w.lastPayload);
+      }
+    }
+    if (!due) return;
+    const pmin = a.get('pmin') ?? 0;
+    const wait = w.lastSentAt + pmin * 1000 - this.host.now();
+    if (wait > 0 && !pmaxDue) {
+      if (!w.pending) w.pending = this.host.setTimer(wait, () => {
+        w.pending = null;
+        this.send(w);
+      });
+      return;
+    }
+    this.send(w);
+  }
+
+  private send(w: Watched): void {
+    if (!this.watched.has(w.obs.key)) return;
+    const r = this.read(w);
+    const spec: ResponseSpec = { code: r.code, payload: r.payload, contentFormat: r.contentFormat };
+    this.endpoint.notify(w.obs, spec);
+    this.sent++;
+    w.lastSentAt = this.host.now();
+    w.lastPayload = r.payload ?? new Uint8Array(0);
+    w.lastNumber = this.numeric(w.path, w.lastPayload);
+    if (r.code !== 0x45) this.remove(w.obs.key);
+    else this.armPmax(w);
+  }
+
+  private armPmax(w: Watched): void {
+    if (w.pmaxTimer) this.host.clearTimer(w.pmaxTimer);
+    w.pmaxTimer = null;
+    const a = this.attrs(w);
+    const pmax = a.get('pmax');
+    const pmin = a.get('pmin') ?? 0;
+    if (pmax === undefined || pmax <= 0 || pmax < pmin) return;
+    w.pmaxTimer = this.host.setTimer(pmax * 1000, () => {
+      w.pmaxTimer = null;
+      if (w.pending) {
+        this.host.clearTimer(w.pending);
+        w.pending = null;
+      }
+      this.evaluate(w, true);
+    });
+  }
+}
