@@ -10,3 +10,4 @@ export type { DatagramChannel, UdpSocket, ByteStream } from './transport/types';
 export { udpChannel } from './transport/types';
 export * as lwm2m from './lwm2m/index';
 export * as sms from './sms/index';
+export * as client from './client/index';
