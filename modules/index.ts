@@ -11,3 +11,4 @@ export { udpChannel } from './transport/types';
 export * as lwm2m from './lwm2m/index';
 export * as sms from './sms/index';
 export * as client from './client/index';
+export * as store from './store/index';
