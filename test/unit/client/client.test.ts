@@ -11,7 +11,7 @@ import { DataModel } from '../../../modules/lwm2m/data-model';
 import { DeviceObject } from '../../../modules/lwm2m/objects/device';
 import { MemoryObjectStore } from '../../../modules/lwm2m/persistence';
 import { encodeTlv, decodeTlv } from '../../../modules/lwm2m/formats/tlv';
-import { ContentFormat, type Entry } from '../../../modules/lwm2m/types';
+import { ContentFormat, type Entry, type ResourceContent } from '../../../modules/lwm2m/types';
 import { utf8Decode, utf8Encode } from '../../../modules/bytes/index';
 import { Lwm2mClient, type ClientEvent } from '../../../modules/client/client';
 import { applyFactoryConfig } from '../../../modules/client/factory';
@@ -34,7 +34,7 @@ function makeDm(): DataModel {
   const dm = new DataModel({ store: new MemoryObjectStore() });
   dm.register(new DeviceObject({ manufacturer: 'xs-lwm2m', model: 'sim', serial: 'SN1', firmwareVersion: '0.1', binding: 'U' }));
   const t = new TemperatureObject();
-  t.store(0, new Map([[5700, 21.5], [5701, 'Cel']]));
+  t.store(0, new Map<number, ResourceContent>([[5700, 21.5], [5701, 'Cel']]));
   dm.register(t);
   return dm;
 }

@@ -1,0 +1,268 @@
+/**
+ * `npm start`: the whole client on this machine. A Bootstrap-Server and an LwM2M Server (ours, from
+ * tools/, over DTLS 1.2 PSK on loopback) and a device on the Node host with its own data directory:
+ * bootstrap, registration over DTLS, the server reading the Device object, writing a resource,
+ * observing a temperature that changes, a registration update, a restart from persisted state, and
+ * proof that the server cannot read the Secret Key. Exits 0 with a summary, or 1 with the reason.
+ *
+ * `npm start -- --server coaps://HOST:PORT --identity ID --key HEX [--endpoint NAME]` instead runs the
+ * device against a real LwM2M server until Ctrl-C.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { NodeHost } from '../hosts/node/host';
+import { DataModel } from '../modules/lwm2m/data-model';
+import { DeviceObject } from '../modules/lwm2m/objects/device';
+import { InstanceObject, defineObject } from '../modules/lwm2m/model';
+import { encodeTlv, decodeTlv } from '../modules/lwm2m/formats/tlv';
+import { ContentFormat, type Entry, type ResourceContent } from '../modules/lwm2m/types';
+import { KeyStore } from '../modules/store/key-store';
+import { Lwm2mClient, type ClientEvent } from '../modules/client/client';
+import { applyFactoryConfig, KeyStoreObjectStore } from '../modules/client/factory';
+import { fromHex, toHex, utf8Decode, utf8Encode } from '../modules/bytes/index';
+import { Lwm2mTestServer } from './lwm2m-server';
+import { BootstrapTestServer } from './bootstrap-server';
+
+const HELP = `xs-lwm2m demo
+
+  npm start                      run the local demo (bootstrap + DTLS registration + management), exit 0 on success
+  npm start -- --help            this text
+  npm start -- --server coaps://192.0.2.1:5684 --identity my-device --key 000102...0f [--endpoint my-device]
+                                 run the device against a real LwM2M server (PSK, TLS_PSK_WITH_AES_128_CCM_8)
+                                 until Ctrl-C; coap://HOST:PORT (NoSec) works too, without --identity/--key
+  Options for both: --data DIR   keep the device's flash and secret in DIR (default: a fresh temporary directory)
+                    --verbose    log every CoAP/DTLS event of the device
+`;
+
+/** IPSO 3303 Temperature, the changing value the demo observes. */
+const TEMPERATURE = defineObject(3303, 'Temperature', true, false, [
+  [5700, 'Sensor Value', 'R', false, true, 'float'],
+  [5701, 'Sensor Units', 'R', false, false, 'string'],
+]);
+
+function buildDataModel(host: NodeHost, keys: KeyStore): { dm: DataModel; temperature: InstanceObject } {
+  const dm = new DataModel({ host, store: new KeyStoreObjectStore(keys) });
+  dm.register(new DeviceObject({ manufacturer: 'xs-lwm2m', model: 'node-demo', serial: 'DEMO-0001', firmwareVersion: '0.1.0', binding: 'U' }, () => Date.now()));
+  const temperature = new InstanceObject(TEMPERATURE);
+  temperature.store(0, new Map<number, ResourceContent>([[5700, 21.5], [5701, 'Cel']]));
+  dm.register(temperature);
+  return { dm, temperature };
+}
+
+function args(): Map<string, string | true> {
+  const out = new Map<string, string | true>();
+  const a = process.argv.slice(2);
+  for (let i = 0; i < a.length; i++) {
+    if (!a[i].startsWith('--')) throw new Error(`unexpected argument ${a[i]} (see --help)`);
+    const next = a[i + 1];
+    if (next !== undefined && !next.startsWith('--')) out.set(a[i].slice(2), a[++i]);
+    else out.set(a[i].slice(2), true);
+  }
+  return out;
+}
+
+const t0 = Date.now();
+const stamp = () => `[${((Date.now() - t0) / 1000).toFixed(2).padStart(6)} s]`;
+const say = (msg: string) => console.log(`${stamp()} ${msg}`);
+
+function describeEvent(e: ClientEvent): string | null {
+  switch (e.type) {
+    case 'bootstrap-start':
+      return `device: client-initiated bootstrap with ${e.uri}`;
+    case 'connected':
+      return `device: ${e.security === 'dtls-psk' ? 'DTLS 1.2 PSK handshake done' : 'plain CoAP (NoSec)'} with ${e.uri}${e.resumed ? ' (session resumed)' : ''}`;
+    case 'bootstrap-op':
+      return `device: bootstrap ${e.op} ${e.path} -> ${(e.code >> 5)}.${String(e.code & 31).padStart(2, '0')}`;
+    case 'bootstrap-finished':
+      return `device: Bootstrap-Finish accepted, ${e.accounts} DM server account(s)`;
+    case 'registered':
+      return `device: registered with server ${e.ssid} at ${e.location} (lifetime ${e.lifetime} s)`;
+    case 'updated':
+      return `device: registration update to server ${e.ssid}${e.withObjects ? ' with object links' : ''}`;
+    case 'registration-failed':
+      return `device: registration with ${e.uri} failed (${e.reason}); retry in ${e.retryInMs / 1000} s`;
+    case 'bootstrap-failed':
+      return `device: bootstrap failed (${e.reason}); retry in ${e.retryInMs / 1000} s`;
+    case 'deregistered':
+      return `device: de-registered from server ${e.ssid}`;
+    case 'request':
+      return `device: server ${e.ssid} ${e.op} ${e.path} -> ${(e.code >> 5)}.${String(e.code & 31).padStart(2, '0')}`;
+    default:
+      return null;
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`timed out after ${ms / 1000} s waiting for ${what}`)), ms);
+    p.then((v) => (clearTimeout(t), resolve(v)), (e) => (clearTimeout(t), reject(e)));
+  });
+}
+
+async function realServer(opts: Map<string, string | true>): Promise<void> {
+  const uri = String(opts.get('server'));
+  const endpoint = typeof opts.get('endpoint') === 'string' ? String(opts.get('endpoint')) : `xs-lwm2m-${toHex(randomBytes(3))}`;
+  const dataDir = typeof opts.get('data') === 'string' ? String(opts.get('data')) : mkdtempSync(join(tmpdir(), 'xs-lwm2m-device-'));
+  const host = new NodeHost({ dataDir, logLevel: opts.get('verbose') ? 'debug' : 'warn' });
+  const keys = KeyStore.open(host, 'keys');
+  const { dm, temperature } = buildDataModel(host, keys);
+  dm.restore();
+  const key = opts.get('key');
+  const secure = uri.startsWith('coaps://');
+  if (secure && (typeof key !== 'string' || typeof opts.get('identity') !== 'string')) throw new Error('coaps:// needs --identity and --key (hex)');
+  applyFactoryConfig(dm, {
+    accounts: [{ uri, securityMode: secure ? 0 : 3, pskIdentity: secure ? String(opts.get('identity')) : undefined, pskKey: secure ? fromHex(String(key)) : undefined, shortServerId: 1, lifetime: 300 }],
+  });
+  const client = new Lwm2mClient({ host, endpointName: endpoint, dataModel: dm, onEvent: (e) => { const m = describeEvent(e); if (m) say(m); } });
+  say(`device ${endpoint} -> ${uri} (data in ${dataDir}); Ctrl-C to de-register and quit`);
+  const timer = setInterval(() => {
+    temperature.setValue(0, 5700, Math.round((20 + 5 * Math.sin(Date.now() / 60000)) * 10) / 10);
+    client.changed('/3303/0/5700');
+  }, 5000);
+  await client.start();
+  await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+  clearInterval(timer);
+  say('SIGINT: de-registering');
+  await withTimeout(client.stop(), 10_000, 'de-registration').catch((e) => say(String(e)));
+  keys.close();
+  host.dispose();
+}
+
+async function localDemo(opts: Map<string, string | true>): Promise<void> {
+  const dataDir = typeof opts.get('data') === 'string' ? String(opts.get('data')) : mkdtempSync(join(tmpdir(), 'xs-lwm2m-demo-'));
+  const verbose = !!opts.get('verbose');
+  const bsKey = new Uint8Array(randomBytes(16));
+  const dmKey = new Uint8Array(randomBytes(16));
+  const endpoint = 'xs-lwm2m-demo';
+  const log = verbose ? (l: string) => say(`server: ${l}`) : undefined;
+  const checks: [string, boolean][] = [];
+  const check = (what: string, ok: boolean) => {
+    checks.push([what, ok]);
+    say(`${ok ? 'OK  ' : 'FAIL'} ${what}`);
+    if (!ok) throw new Error(`check failed: ${what}`);
+  };
+
+  const lwm2m = await Lwm2mTestServer.start({ port: 0, psk: [{ identity: endpoint, key: dmKey }], log });
+  const dmUri = `coaps://127.0.0.1:${lwm2m.port}`;
+  const secEntries: Entry[] = [
+    { path: [0, 1, 0], type: 'string', value: dmUri },
+    { path: [0, 1, 1], type: 'boolean', value: false },
+    { path: [0, 1, 2], type: 'integer', value: 0 },
+    { path: [0, 1, 3], type: 'opaque', value: utf8Encode(endpoint) },
+    { path: [0, 1, 5], type: 'opaque', value: dmKey },
+    { path: [0, 1, 10], type: 'integer', value: 101 },
+  ];
+  const srvEntries: Entry[] = [
+    { path: [1, 0, 0], type: 'integer', value: 101 },
+    { path: [1, 0, 1], type: 'integer', value: 20 },
+    { path: [1, 0, 6], type: 'boolean', value: false },
+    { path: [1, 0, 7], type: 'string', value: 'U' },
+  ];
+  const bootstrap = await BootstrapTestServer.start({
+    port: 0,
+    psk: [{ identity: `${endpoint}-bs`, key: bsKey }],
+    log,
+    plans: [{
+      endpoint,
+      writes: [
+        { path: '/0/1', payload: encodeTlv([0, 1], secEntries, () => false), contentFormat: ContentFormat.Tlv },
+        { path: '/1/0', payload: encodeTlv([1, 0], srvEntries, () => false), contentFormat: ContentFormat.Tlv },
+      ],
+    }],
+  });
+  say(`local Bootstrap-Server on coaps://127.0.0.1:${bootstrap.port}, LwM2M Server on ${dmUri} (DTLS 1.2, TLS_PSK_WITH_AES_128_CCM_8)`);
+
+  let host = new NodeHost({ dataDir, logLevel: verbose ? 'debug' : 'warn' });
+  let keys = KeyStore.open(host, 'keys');
+  let built = buildDataModel(host, keys);
+  applyFactoryConfig(built.dm, { accounts: [{ uri: `coaps://127.0.0.1:${bootstrap.port}`, bootstrap: true, pskIdentity: `${endpoint}-bs`, pskKey: bsKey.slice() }] });
+  say(`device: factory configuration sealed into the key store in ${dataDir}`);
+  const onEvent = (e: ClientEvent) => {
+    const m = describeEvent(e);
+    if (m) say(m);
+  };
+  let client = new Lwm2mClient({ host, endpointName: endpoint, dataModel: built.dm, onEvent, updateMarginMs: () => 15_000 });
+  try {
+    await withTimeout(client.start(), 60_000, 'bootstrap and registration');
+    const finish = await withTimeout(bootstrap.waitForFinish(endpoint, 10_000), 15_000, 'Bootstrap-Finish');
+    check(`bootstrap finished with 2.04 after ${finish.results.length} operation(s)`, finish.finishCode === 0x44);
+    const reg = await withTimeout(lwm2m.waitForRegistration(endpoint, 30_000), 35_000, 'registration');
+    check(`registered over DTLS PSK as ${reg.endpoint} at ${reg.location} (lifetime ${reg.lifetime} s, binding ${reg.binding})`, reg.lifetime === 20 && reg.objectLinks.includes('</3303/0>'));
+
+    const dev = await lwm2m.read(endpoint, '/3/0', ContentFormat.Tlv);
+    const fields = decodeTlv([3, 0], dev.payload, built.dm.resolve);
+    const maker = fields.find((f) => f.path[2] === 0)?.value;
+    check(`server read /3/0 (TLV, ${dev.payload.length} bytes): manufacturer "${maker}"`, dev.code === 0x45 && maker === 'xs-lwm2m');
+
+    const w = await lwm2m.write(endpoint, '/3/0/14', utf8Encode('+02:00'), ContentFormat.Text);
+    const back = await lwm2m.read(endpoint, '/3/0/14', ContentFormat.Text);
+    check(`server wrote the UTC offset /3/0/14 = +02:00 and read back "${utf8Decode(back.payload)}"`, w.code === 0x44 && utf8Decode(back.payload) === '+02:00');
+    const w2 = await lwm2m.write(endpoint, '/1/0/1', utf8Encode('30'), ContentFormat.Text);
+    check('server wrote its own lifetime /1/0/1 = 30 s (2.04)', w2.code === 0x44);
+
+    const attrs = await lwm2m.writeAttributes(endpoint, '/3303/0/5700', 'pmin=1&pmax=10');
+    check('write-attributes pmin=1 pmax=10 on /3303/0/5700', attrs.code === 0x44);
+    const notes: string[] = [];
+    const obs = await lwm2m.observe(endpoint, '/3303/0/5700', (n) => notes.push(utf8Decode(n.payload)), ContentFormat.Text);
+    check(`server observes /3303/0/5700, first value ${utf8Decode(obs.payload)}`, obs.code === 0x45);
+    for (const v of [22.5, 23.75]) {
+      await new Promise((r) => setTimeout(r, 1200));
+      built.temperature.setValue(0, 5700, v);
+      client.changed('/3303/0/5700');
+    }
+    await new Promise((r) => setTimeout(r, 1500));
+    check(`notifications received: ${notes.join(', ')}`, notes.includes('22.5') && notes.includes('23.75'));
+    await obs.cancel();
+
+    const before = (await lwm2m.registrations()).find((r) => r.endpoint === endpoint)!.updates;
+    const upd = await withTimeout(lwm2m.waitForUpdate(endpoint, before, 40_000), 45_000, 'registration update');
+    check(`registration update received (lifetime now ${upd.lifetime} s)`, upd.lifetime === 30);
+
+    const secret = await lwm2m.read(endpoint, '/0/1/5');
+    const secretObj = await lwm2m.read(endpoint, '/0');
+    check(`server cannot read the Secret Key: /0/1/5 -> 4.01, /0 -> 4.01`, secret.code === 0x81 && secretObj.code === 0x81 && !toHex(secret.payload).includes(toHex(dmKey)));
+
+    say('device: restarting from persisted state (same data directory, new process state)');
+    await withTimeout(client.stop({ deregister: true }), 15_000, 'de-registration');
+    await withTimeout(lwm2m.waitForDeregistration(endpoint, 10_000), 12_000, 'de-registration at the server');
+    keys.close();
+    host.dispose();
+    host = new NodeHost({ dataDir, logLevel: verbose ? 'debug' : 'warn' });
+    keys = KeyStore.open(host, 'keys');
+    built = buildDataModel(host, keys);
+    const restored = built.dm.restore();
+    client = new Lwm2mClient({ host, endpointName: endpoint, dataModel: built.dm, onEvent });
+    await withTimeout(client.start(), 60_000, 'registration after restart');
+    const reg2 = await withTimeout(lwm2m.waitForRegistration(endpoint, 30_000), 35_000, 'registration after restart');
+    check(`after restart: ${restored} records restored from the key store, registered again without bootstrap (lifetime ${reg2.lifetime} s)`, restored > 0 && reg2.lifetime === 30);
+    await withTimeout(client.stop(), 15_000, 'final de-registration');
+  } finally {
+    await client.stop({ deregister: false }).catch(() => {});
+    keys.close();
+    host.dispose();
+    await lwm2m.stop();
+    await bootstrap.stop();
+    if (!opts.get('data')) rmSync(dataDir, { recursive: true, force: true });
+  }
+  console.log(`\nxs-lwm2m demo: ${checks.length} checks passed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+async function main(): Promise<void> {
+  const opts = args();
+  if (opts.get('help')) {
+    console.log(HELP);
+    return;
+  }
+  if (opts.get('server')) return realServer(opts);
+  return localDemo(opts);
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(`\nxs-lwm2m demo FAILED: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  },
+);
