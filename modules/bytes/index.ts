@@ -77,16 +77,20 @@ export function xorInto(target: Uint8Array, src: Uint8Array, targetOffset = 0): 
   for (let i = 0; i < src.length; i++) target[targetOffset + i] ^= src[i];
 }
 
+/**
+ * UTF-8 encoding as WHATWG TextEncoder does it: a lone surrogate (not valid Unicode) becomes U+FFFD,
+ * so the output is always valid UTF-8 that {@link utf8Decode} accepts.
+ */
 export function utf8Encode(s: string): Uint8Array {
   const out: number[] = [];
   for (let i = 0; i < s.length; i++) {
     let c = s.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      const d = s.charCodeAt(i + 1);
+    if (c >= 0xd800 && c <= 0xdfff) {
+      const d = c <= 0xdbff && i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
       if (d >= 0xdc00 && d <= 0xdfff) {
         c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
         i++;
-      }
+      } else c = 0xfffd;
     }
     if (c < 0x80) out.push(c);
     else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63));
@@ -147,7 +151,8 @@ export class ByteReader {
   }
 
   private need(n: number, what: string): void {
-    if (n < 0 || this.offset + n > this.data.length) {
+    // Integer check too: NaN or a fraction would slip past the comparison and derail the offset.
+    if (!Number.isInteger(n) || n < 0 || this.offset + n > this.data.length) {
       throw this.makeError(`truncated: ${what} needs ${n} byte(s) at offset ${this.offset}, ${this.remaining} left`);
     }
   }
@@ -204,11 +209,13 @@ export class ByteWriter {
   private buf: Uint8Array;
   length = 0;
   constructor(initial = 256) {
+    if (!Number.isInteger(initial) || initial < 0) throw new BytesError(`bad initial ByteWriter size ${initial}`);
     this.buf = new Uint8Array(initial);
   }
   private ensure(n: number): void {
     if (this.length + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
+    if (!Number.isInteger(n) || n < 0) throw new BytesError(`cannot reserve ${n} bytes`);
+    let size = Math.max(16, this.buf.length * 2);
     while (size < this.length + n) size *= 2;
     const next = new Uint8Array(size);
     next.set(this.buf.subarray(0, this.length));
@@ -270,11 +277,20 @@ export class ByteWriter {
     this.length += n;
     return at;
   }
+  private checkPatch(at: number, n: number): void {
+    if (!Number.isInteger(at) || at < 0 || at + n > this.length) throw new BytesError(`patch of ${n} byte(s) at ${at} is outside the ${this.length} written`);
+  }
+  patchU8(at: number, v: number): void {
+    this.checkPatch(at, 1);
+    this.buf[at] = v & 0xff;
+  }
   patchU16(at: number, v: number): void {
+    this.checkPatch(at, 2);
     this.buf[at] = (v >>> 8) & 0xff;
     this.buf[at + 1] = v & 0xff;
   }
   patchU24(at: number, v: number): void {
+    this.checkPatch(at, 3);
     this.buf[at] = (v >>> 16) & 0xff;
     this.buf[at + 1] = (v >>> 8) & 0xff;
     this.buf[at + 2] = v & 0xff;

@@ -10,10 +10,15 @@ import type { BlockCipher } from './provider';
 function checkParams(aes: BlockCipher, nonce: Uint8Array, tagLength: number, dataLength: number): number {
   if (aes.blockSize !== 16) throw new CryptoError('bad-argument', 'CCM needs a 128-bit block cipher');
   if (nonce.length < 7 || nonce.length > 13) throw new CryptoError('bad-nonce-length', `CCM nonce must be 7..13 bytes, got ${nonce.length}`);
-  if (tagLength < 4 || tagLength > 16 || tagLength % 2 !== 0) throw new CryptoError('bad-tag-length', `CCM tag must be 4, 6, ..., 16 bytes, got ${tagLength}`);
+  if (!Number.isInteger(tagLength) || tagLength < 4 || tagLength > 16 || tagLength % 2 !== 0) throw new CryptoError('bad-tag-length', `CCM tag must be 4, 6, ..., 16 bytes, got ${tagLength}`);
   const L = 15 - nonce.length;
   if (L < 8 && dataLength >= 2 ** (8 * L)) throw new CryptoError('bad-input-length', `CCM with a ${nonce.length}-byte nonce cannot protect ${dataLength} bytes`);
   return L;
+}
+
+function checkAad(aad: Uint8Array): void {
+  // RFC 3610 2.2 also has a 10-byte form for 2^32 bytes and more; nothing here comes near that.
+  if (aad.length >= 0x100000000) throw new CryptoError('bad-input-length', 'CCM additional data of 2^32 bytes or more is not supported');
 }
 
 /** CBC-MAC over B0 | encoded AAD | message, per RFC 3610 section 2.2. */
@@ -84,6 +89,7 @@ function tagMask(aes: BlockCipher, nonce: Uint8Array, L: number): Uint8Array {
 /** Returns ciphertext || tag. */
 export function ccmSeal(aes: BlockCipher, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, tagLength: number): Uint8Array {
   const L = checkParams(aes, nonce, tagLength, plaintext.length);
+  checkAad(aad);
   const t = computeTag(aes, nonce, aad, plaintext, tagLength, L);
   const out = new Uint8Array(plaintext.length + tagLength);
   ctrXor(aes, nonce, L, plaintext, out);
@@ -96,9 +102,12 @@ export function ccmSeal(aes: BlockCipher, nonce: Uint8Array, aad: Uint8Array, pl
 
 /** Verifies and decrypts ciphertext || tag; throws CryptoError('bad-tag') and releases no plaintext on failure. */
 export function ccmOpen(aes: BlockCipher, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array, tagLength: number): Uint8Array {
+  // Parameters first, so a bad tag length is reported as such even on short input.
+  checkParams(aes, nonce, tagLength, 0);
   if (sealed.length < tagLength) throw new CryptoError('bad-input-length', `CCM input shorter than its ${tagLength}-byte tag`);
   const n = sealed.length - tagLength;
   const L = checkParams(aes, nonce, tagLength, n);
+  checkAad(aad);
   const plaintext = ctrXor(aes, nonce, L, sealed.subarray(0, n), new Uint8Array(n));
   const t = computeTag(aes, nonce, aad, plaintext, tagLength, L);
   const s0 = tagMask(aes, nonce, L);

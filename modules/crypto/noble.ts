@@ -26,13 +26,20 @@ class NobleAes implements BlockCipher {
     this.key = key.slice();
     this.enc = aesUnsafe.expandKeyLE(this.key);
   }
+  private disposed = false;
+  // A disposed cipher has an all-zero schedule: refusing to run beats encrypting under a known key.
+  private live(): void {
+    if (this.disposed) throw new CryptoError('bad-argument', 'AES cipher used after dispose()');
+  }
   encryptBlock(input: Uint8Array, output: Uint8Array, inOff = 0, outOff = 0): void {
+    this.live();
     const s = this.scratch;
     for (let i = 0; i < 16; i++) s[i] = input[inOff + i];
     aesUnsafe.encryptBlock(this.enc, s);
     output.set(s, outOff);
   }
   decryptBlock(input: Uint8Array, output: Uint8Array, inOff = 0, outOff = 0): void {
+    this.live();
     if (!this.dec) this.dec = aesUnsafe.expandKeyDecLE(this.key);
     const s = this.scratch;
     for (let i = 0; i < 16; i++) s[i] = input[inOff + i];
@@ -40,6 +47,7 @@ class NobleAes implements BlockCipher {
     output.set(s, outOff);
   }
   dispose(): void {
+    this.disposed = true;
     this.enc.fill(0);
     this.dec?.fill(0);
     this.key.fill(0);
@@ -53,13 +61,21 @@ function checkLength(what: string, data: Uint8Array, ...lengths: number[]): void
   }
 }
 
+const SEED_BYTES = 48;
+
 const p256: P256 = {
   keyPairFromRandom(random) {
-    if (random.length < 32) throw new CryptoError('bad-argument', 'P-256 key generation needs at least 32 random bytes');
-    // Reduce the seed into [1, n-1] as FIPS 186-5 A.2.1 does with 64 extra bits; noble does this for 40+ byte seeds.
-    const seed = random.length >= 40 ? random : new Uint8Array([...random, ...new Uint8Array(40 - random.length)]);
-    const privateKey = nobleP256.utils.randomSecretKey(seed);
-    return { privateKey, publicKey: nobleP256.getPublicKey(privateKey, false) };
+    if (!(random instanceof Uint8Array) || random.length < 32) throw new CryptoError('bad-argument', 'P-256 key generation needs at least 32 random bytes');
+    // FIPS 186-5 A.2.1: reduce a seed 64+ bits longer than n into [1, n-1]; noble takes exactly 48 bytes.
+    // Shorter input is zero-extended (bias then about 2^-32, still fine), longer input is truncated.
+    const seed = new Uint8Array(SEED_BYTES);
+    seed.set(random.subarray(0, SEED_BYTES));
+    try {
+      const privateKey = nobleP256.utils.randomSecretKey(seed);
+      return { privateKey, publicKey: nobleP256.getPublicKey(privateKey, false) };
+    } finally {
+      seed.fill(0);
+    }
   },
   publicKeyOf(privateKey) {
     checkLength('private key', privateKey, 32);
@@ -72,6 +88,7 @@ const p256: P256 = {
   ecdh(privateKey, peerPublicKey) {
     checkLength('private key', privateKey, 32);
     checkLength('public key', peerPublicKey, 65, 33);
+    if (!nobleP256.utils.isValidSecretKey(privateKey)) throw new CryptoError('bad-argument', 'P-256 private key is out of range');
     let shared: Uint8Array;
     try {
       shared = nobleP256.getSharedSecret(privateKey, peerPublicKey, true);
@@ -85,7 +102,13 @@ const p256: P256 = {
   sign(privateKey, digest, random) {
     checkLength('private key', privateKey, 32);
     if (digest.length !== 32) throw new CryptoError('bad-input-length', 'ECDSA P-256 signs a 32-byte SHA-256 digest');
-    return nobleP256.sign(digest, privateKey, { prehash: false, extraEntropy: random.subarray(0, 32), format: 'compact' });
+    // Hedged RFC 6979 nonces: deterministic from key and digest, plus the Host's entropy, so a weak
+    // random source alone cannot leak the key.
+    try {
+      return nobleP256.sign(digest, privateKey, { prehash: false, extraEntropy: random.subarray(0, 32), format: 'compact' });
+    } catch {
+      throw new CryptoError('bad-argument', 'ECDSA signing failed: private key out of range');
+    }
   },
   verify(publicKey, digest, signature) {
     if (signature.length !== 64 || digest.length !== 32) return false;

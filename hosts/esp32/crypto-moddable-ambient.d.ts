@@ -1,0 +1,67 @@
+// Ambient types for the Moddable SDK crypt modules used by crypto-moddable.ts, written from the
+// Moddable sources (modules/crypt/digest/crypt.js, etc/hmac.js, etc/curve.js, etc/ecdsa.js, arith/ecp.js).
+// Only what the provider touches. Not type-checked by the default tsconfig (hosts/esp32 is not included).
+
+declare module 'crypt' {
+  export class Digest {
+    constructor(type: 'SHA256' | 'SHA1' | 'SHA224' | 'SHA384' | 'SHA512' | 'MD5');
+    write(data: ArrayBuffer | string): void;
+    close(): ArrayBuffer;
+    reset(): void;
+    readonly blockSize: number;
+    readonly outputSize: number;
+  }
+  export class BlockCipher {
+    constructor(cipher: 'AES' | 'DES' | 'TDES', key: ArrayBuffer);
+    encrypt(data: ArrayBuffer, result?: ArrayBuffer): ArrayBuffer;
+    decrypt(data: ArrayBuffer, result?: ArrayBuffer): ArrayBuffer;
+    readonly keySize: number;
+    readonly blockSize: number;
+  }
+}
+
+declare module 'hmac' {
+  import type { Digest } from 'crypt';
+  export default class HMAC {
+    constructor(h: Digest, key: ArrayBuffer, bitlen?: number);
+    process(...items: ArrayBuffer[]): ArrayBuffer;
+  }
+}
+
+declare module 'ecp' {
+  export default class ECPoint {
+    constructor(x: bigint, y: bigint);
+    readonly X: bigint;
+    readonly Y: bigint;
+  }
+}
+
+declare module 'curve' {
+  import type ECPoint from 'ecp';
+  export default class Curve {
+    constructor(name: 'secp256r1' | 'secp384r1');
+    readonly G: ECPoint;
+    readonly ec: unknown;
+    readonly n: bigint;
+    readonly orderSize: number;
+    /** x * P (or x * G without P) as 04 || X || Y; P is not validated. */
+    dh(x: ArrayBuffer, P?: ArrayBuffer): ArrayBuffer | undefined;
+  }
+}
+
+declare module 'ecdsa' {
+  import type ECPoint from 'ecp';
+  export interface EcdsaCurve {
+    G: ECPoint;
+    ec: unknown;
+    n: bigint;
+    orderSize: number;
+    /** If set, used as the per-signature nonce instead of RNG output. */
+    k?: bigint;
+  }
+  export default class ECDSA {
+    constructor(key: bigint | ECPoint, curve: EcdsaCurve);
+    sign(H: ArrayBuffer): ArrayBuffer;
+    verify(H: ArrayBuffer, sig: ArrayBuffer): boolean;
+  }
+}
