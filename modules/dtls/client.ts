@@ -1,0 +1,337 @@
+/**
+ * DTLS 1.2 client (RFC 6347) for the PSK profiles of LwM2M (RFC 7925): TLS_PSK_WITH_AES_128_CCM_8
+ * and TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256, with the cookie exchange, max_fragment_length,
+ * extended_master_secret, renegotiation_info/SCSV, session resumption and an optional key log.
+ *
+ * Flights (RFC 6347 §4.2.4):  1 ClientHello -> 2 HelloVerifyRequest -> 3 ClientHello(cookie)
+ *   -> 4 ServerHello [ServerKeyExchange] ServerHelloDone -> 5 ClientKeyExchange CCS Finished -> 6 CCS Finished.
+ * Resumed: 3 ClientHello(session_id) -> 4 ServerHello CCS Finished -> 5 CCS Finished.
+ */
+import { constantTimeEqual, toHex, utf8Encode, wipe } from '../bytes/index';
+import type { Host } from '../host';
+import type { DatagramChannel } from '../transport/types';
+import { type CipherSuite, suiteById } from './cipherSuite';
+import { AlertDescription, AlertLevel, CipherSuiteId, DTLS10, DTLS12, HandshakeType } from './constants';
+import { type ConnectionLimits, DtlsConnection } from './connection';
+import { DtlsAlert, DtlsError } from './errors';
+import type { Extensions } from './extensions/index';
+import { type MaxFragmentLength, mflBytes, mflFromBytes } from './extensions/maxFragmentLength';
+import { SECP256R1 } from './extensions/supportedGroups';
+import type { RetransmitOptions } from './flight';
+import { marshalClientHello } from './handshake/clientHello';
+import { unmarshalFinished } from './handshake/finished';
+import type { HandshakeMessage } from './handshake/reassembler';
+import { unmarshalHelloVerifyRequest } from './handshake/helloVerifyRequest';
+import { marshalClientKeyExchange, MAX_PSK_IDENTITY, unmarshalServerKeyExchange } from './handshake/keyExchange';
+import { type ServerHello, unmarshalServerHello, unmarshalServerHelloDone } from './handshake/serverHello';
+import { extendedMasterSecret, keyBlock, masterSecret, pskPremasterSecret, verifyData } from './keys';
+import type { DtlsSession } from './session';
+import { ReplayWindow } from './replay';
+
+export interface DtlsClientOptions {
+  /** The pre-shared key (1..64 bytes). Copied; the copy is wiped on close. */
+  psk: Uint8Array;
+  /** PSK identity (UTF-8 string or bytes, up to 128 bytes per RFC 4279 / LwM2M). */
+  identity: Uint8Array | string;
+  /** Suites to offer, in preference order. Default: TLS_PSK_WITH_AES_128_CCM_8 only. */
+  cipherSuites?: CipherSuiteId[];
+  /** Offer max_fragment_length (RFC 6066) with this record size. */
+  maxFragmentLength?: 512 | 1024 | 2048 | 4096;
+  /** Offer extended_master_secret (RFC 7627). Default true. */
+  extendedMasterSecret?: boolean;
+  /** Abort when the server does not agree to EMS. Default false. */
+  requireExtendedMasterSecret?: boolean;
+  /** Secure-renegotiation signal: the SCSV (2 bytes, default), the empty extension (5 bytes), or none. */
+  renegotiationInfo?: 'scsv' | 'extension' | 'none';
+  /** Retransmission timer; default RFC 7925 (9 s initial, doubling to 60 s, 5 retransmissions). */
+  retransmit?: RetransmitOptions;
+  /** A session to resume (abbreviated handshake); falls back to a full handshake if the server declines. */
+  session?: DtlsSession;
+  /** NSS key log lines (`CLIENT_RANDOM <random> <master secret>`). Debugging only: it reveals the keys. */
+  keyLog?: (line: string) => void;
+  limits?: ConnectionLimits;
+}
+
+type Phase = 'idle' | 'hello' | 'server-flight' | 'await-finished' | 'resume-finished' | 'done';
+
+/** The most HelloVerifyRequests we follow before calling the server broken. */
+const MAX_HELLO_VERIFY = 2;
+
+export class DtlsClient extends DtlsConnection {
+  private readonly psk: Uint8Array;
+  private readonly identity: Uint8Array;
+  private readonly suites: CipherSuite[];
+  private readonly opts: DtlsClientOptions;
+  private phase: Phase = 'idle';
+  private clientRandom: Uint8Array = new Uint8Array(0);
+  private serverRandom: Uint8Array = new Uint8Array(0);
+  private cookie: Uint8Array = new Uint8Array(0);
+  private helloVerifyCount = 0;
+  private offered: Extensions = {};
+  private suite: CipherSuite | null = null;
+  private sessionId: Uint8Array = new Uint8Array(0);
+  private master: Uint8Array | null = null;
+  private emsNegotiated = false;
+  private mfl: MaxFragmentLength | undefined;
+  private serverKeyExchange: { hint: Uint8Array; publicKey?: Uint8Array } | null = null;
+  private settle: { resolve: () => void; reject: (e: Error) => void } | null = null;
+  /** The identity hint the server sent, if any. */
+  identityHint: Uint8Array | null = null;
+  /** True after an abbreviated (resumed) handshake. */
+  resumed = false;
+
+  constructor(
+    host: Host,
+    private readonly lower: DatagramChannel,
+    options: DtlsClientOptions,
+  ) {
+    super(host, lower.maxDatagramSize, options.retransmit, options.limits);
+    if (!(options.psk instanceof Uint8Array) || options.psk.length < 1 || options.psk.length > 64) throw new DtlsError('bad-config', 'psk must be 1..64 bytes');
+    this.identity = typeof options.identity === 'string' ? utf8Encode(options.identity) : options.identity.slice();
+    if (this.identity.length > MAX_PSK_IDENTITY) throw new DtlsError('bad-config', `psk identity longer than ${MAX_PSK_IDENTITY} bytes`);
+    this.psk = options.psk.slice();
+    this.opts = options;
+    const ids = options.cipherSuites ?? [CipherSuiteId.TLS_PSK_WITH_AES_128_CCM_8];
+    this.suites = [];
+    for (const id of ids) {
+      const s = suiteById(id);
+      if (!s) throw new DtlsError('bad-config', `unsupported cipher suite 0x${id.toString(16)}`);
+      this.suites.push(s);
+    }
+    if (!this.suites.length) throw new DtlsError('bad-config', 'no cipher suite');
+    lower.onReceive = (d) => this.receiveDatagram(d);
+    lower.onClose = (reason) => this.terminate(reason ?? new DtlsError('closed', 'transport closed'));
+  }
+
+  protected transmit(d: Uint8Array): void {
+    this.lower.send(d);
+  }
+
+  /** Runs the handshake; resolves when application data may flow. */
+  connect(): Promise<void> {
+    if (this.phase !== 'idle') return Promise.reject(new DtlsError('state', 'connect() may be called once'));
+    return new Promise<void>((resolve, reject) => {
+      this.settle = { resolve, reject };
+      this.clientRandom = this.makeRandom();
+      const mfl = this.opts.maxFragmentLength;
+      const ecdhe = this.suites.some((s) => s.keyExchange === 'ecdhe_psk');
+      this.offered = {
+        renegotiationInfo: this.opts.renegotiationInfo === 'extension' || undefined,
+        extendedMasterSecret: this.opts.extendedMasterSecret !== false || undefined,
+        maxFragmentLength: mfl ? mflFromBytes(mfl) : undefined,
+        supportedGroups: ecdhe ? [SECP256R1] : undefined,
+        ecPointFormats: ecdhe ? [0] : undefined,
+      };
+      this.phase = 'hello';
+      try {
+        this.sendClientHello();
+      } catch (e) {
+        this.fail(e instanceof DtlsError ? e : new DtlsError('closed', String(e)));
+      }
+    });
+  }
+
+  private makeRandom(): Uint8Array {
+    // RFC 5246: gmt_unix_time(4) + 28 random bytes; a constrained device may not know the time,
+    // and nothing depends on it, so all 32 bytes are random.
+    const r = this.host.randomBytes(32);
+    if (r.length !== 32) throw new DtlsError('bad-config', 'host.randomBytes returned the wrong length');
+    return r;
+  }
+
+  private sendClientHello(): void {
+    this.transcript.reset();
+    const suites = this.suites.map((s) => s.id as number);
+    if ((this.opts.renegotiationInfo ?? 'scsv') === 'scsv') suites.push(CipherSuiteId.TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
+    const body = marshalClientHello({
+      version: DTLS12,
+      random: this.clientRandom,
+      sessionId: this.opts.session?.id ?? new Uint8Array(0),
+      cookie: this.cookie,
+      cipherSuites: suites,
+      compressionMethods: [0],
+      extensions: this.offered,
+    });
+    // Server messages answer with the same message_seq as this hello.
+    this.reassembler.next = this.sendSeq;
+    this.sendFlight([this.handshakeItem(HandshakeType.client_hello, body, 0)], true);
+  }
+
+  protected isEndOfPeerFlight(type: HandshakeType): boolean {
+    return type === HandshakeType.server_hello_done || type === HandshakeType.finished || type === HandshakeType.hello_verify_request;
+  }
+
+  protected handleHandshake(msg: HandshakeMessage): void {
+    if (this._state === 'established') {
+      if (msg.type === HandshakeType.hello_request) this.sendAlert(AlertLevel.warning, AlertDescription.no_renegotiation);
+      return;
+    }
+    const unexpected = () => new DtlsAlert(AlertLevel.fatal, AlertDescription.unexpected_message, `unexpected handshake message ${msg.type} in phase ${this.phase}`);
+    switch (this.phase) {
+      case 'hello':
+        if (msg.type === HandshakeType.hello_verify_request) return this.onHelloVerifyRequest(msg.body);
+        if (msg.type === HandshakeType.server_hello) return this.onServerHello(msg);
+        if (msg.type === HandshakeType.hello_request) return;
+        throw unexpected();
+      case 'server-flight':
+        if (msg.type === HandshakeType.server_key_exchange && !this.serverKeyExchange) {
+          this.transcript.bytes(msg.raw);
+          this.serverKeyExchange = unmarshalServerKeyExchange(msg.body, this.suite!.keyExchange === 'ecdhe_psk');
+          if (this.serverKeyExchange.hint.length) this.identityHint = this.serverKeyExchange.hint.slice();
+          return;
+        }
+        if (msg.type === HandshakeType.server_hello_done) {
+          unmarshalServerHelloDone(msg.body);
+          if (this.suite!.keyExchange === 'ecdhe_psk' && !this.serverKeyExchange?.publicKey) throw unexpected();
+          this.transcript.bytes(msg.raw);
+          return this.sendClientFinishedFlight();
+        }
+        throw unexpected();
+      case 'await-finished':
+      case 'resume-finished':
+        if (msg.type === HandshakeType.finished && this.handshakeEpoch === 1) return this.onServerFinished(msg);
+        throw unexpected();
+      default:
+        throw unexpected();
+    }
+  }
+
+  private onHelloVerifyRequest(body: Uint8Array): void {
+    const hvr = unmarshalHelloVerifyRequest(body);
+    if (hvr.version !== DTLS12 && hvr.version !== DTLS10) throw new DtlsAlert(AlertLevel.fatal, AlertDescription.protocol_version, 'HelloVerifyRequest with an unknown version');
+    if (++this.helloVerifyCount > MAX_HELLO_VERIFY) throw new DtlsAlert(AlertLevel.fatal, AlertDescription.unexpected_message, 'too many HelloVerifyRequests');
+    this.cookie = hvr.cookie.slice();
+    // The server keeps no state until it sees the cookie: its next records may reuse numbers.
+    this.windows[0] = new ReplayWindow();
+    this.sendClientHello();
+  }
+
+  private onServerHello(msg: HandshakeMessage): void {
+    const sh: ServerHello = unmarshalServerHello(msg.body);
+    if (sh.version !== DTLS12) throw new DtlsAlert(AlertLevel.fatal, AlertDescription.protocol_version, `server chose version 0x${sh.version.toString(16)}`);
+    const suite = this.suites.find((s) => s.id === sh.cipherSuite);
+    if (!suite) throw new DtlsAlert(AlertLevel.fatal, AlertDescription.illegal_parameter, `server chose cipher suite 0x${sh.cipherSuite.toString(16)}, which we did not offer`);
+    if (sh.compressionMethod !== 0) throw new DtlsAlert(AlertLevel.fatal, AlertDescription.illegal_parameter, 'server chose a compression method we did not offer');
+    this.checkServerExtensions(sh.extensions);
+    this.suite = suite;
+    this.serverRandom = sh.random.slice();
+    this.sessionId = sh.sessionId.slice();
+    this.emsNegotiated = !!sh.extensions.extendedMasterSecret;
+    this.mfl = sh.extensions.maxFragmentLength;
+    if (this.mfl) this.maxPlaintext = mflBytes(this.mfl);
+    this.transcript.bytes(msg.raw);
+    const session = this.opts.session;
+    if (session && sh.sessionId.length > 0 && constantTimeEqual(sh.sessionId, session.id)) {
+      // RFC 5246 §7.4.1.3 / RFC 7627 §5.3: a resumed session keeps its suite and its EMS mode.
+      if (session.cipherSuite !== suite.id) throw new DtlsAlert(AlertLevel.fatal, AlertDescription.illegal_parameter, 'resumed session with a different cipher suite');
+      if (session.extendedMasterSecret !== this.emsNegotiated) throw new DtlsAlert(AlertLevel.fatal, AlertDescription.handshake_failure, 'resumed session with a different extended_master_secret mode');
+      this.master = session.masterSecret.slice();
+      this.installKeys();
+      this.resumed = true;
+      this.phase = 'resume-finished';
+      return;
+    }
+    if (this.opts.requireExtendedMasterSecret && !this.emsNegotiated) throw new DtlsAlert(AlertLevel.fatal, AlertDescription.handshake_failure, 'server does not support extended_master_secret');
+    this.phase = 'server-flight';
+  }
+
+  /** RFC 5246 §7.4.1.4: a server may only answer extensions the client offered. */
+  private checkServerExtensions(e: Extensions): void {
+    const refuse = (what: string) => new DtlsAlert(AlertLevel.fatal, AlertDescription.unsupported_extension, `server sent ${what}, which we did not offer`);
+    if (e.unknown?.length) throw refuse(`extension ${e.unknown[0].type}`);
+    if (e.supportedGroups) throw refuse('supported_groups');
+    if (e.ecPointFormats && !this.offered.ecPointFormats) throw refuse('ec_point_formats');
+    if (e.extendedMasterSecret && !this.offered.extendedMasterSecret) throw refuse('extended_master_secret');
+    if (e.maxFragmentLength !== undefined) {
+      if (!this.offered.maxFragmentLength) throw refuse('max_fragment_length');
+      if (e.maxFragmentLength !== this.offered.maxFragmentLength) throw new DtlsAlert(AlertLevel.fatal, AlertDescription.illegal_parameter, 'server answered a different max_fragment_length');
+    }
+    const renegOffered = this.offered.renegotiationInfo || (this.opts.renegotiationInfo ?? 'scsv') === 'scsv';
+    if (e.renegotiationInfo && !renegOffered) throw refuse('renegotiation_info');
+  }
+
+  private installKeys(): void {
+    const suite = this.suite!;
+    const kb = keyBlock(this.crypto, this.master!, this.clientRandom, this.serverRandom, suite.keyBlockLength);
+    const { write, read } = suite.ciphers(this.crypto, kb, true, (n) => this.host.randomBytes(n));
+    wipe(kb);
+    this.writeStates[1] = { cipher: write, seq: 0 };
+    this.pendingRead = read;
+    if (this.opts.keyLog) this.opts.keyLog(`CLIENT_RANDOM ${toHex(this.clientRandom)} ${toHex(this.master!)}`);
+  }
+
+  private sendClientFinishedFlight(): void {
+    const suite = this.suite!;
+    let other: Uint8Array | undefined;
+    let publicKey: Uint8Array | undefined;
+    if (suite.keyExchange === 'ecdhe_psk') {
+      const kp = this.crypto.p256.keyPairFromRandom(this.host.randomBytes(32));
+      publicKey = kp.publicKey;
+      other = this.crypto.p256.ecdh(kp.privateKey, this.serverKeyExchange!.publicKey!);
+      wipe(kp.privateKey);
+    }
+    const items = [this.handshakeItem(HandshakeType.client_key_exchange, marshalClientKeyExchange({ identity: this.identity, publicKey }), 0)];
+    const pms = pskPremasterSecret(this.psk, other);
+    wipe(other);
+    this.master = this.emsNegotiated ? extendedMasterSecret(this.crypto, pms, this.handshakeHash()) : masterSecret(this.crypto, pms, this.clientRandom, this.serverRandom);
+    wipe(pms);
+    this.installKeys();
+    items.push(this.ccsItem());
+    this.writeEpoch = 1;
+    const vd = verifyData(this.crypto, this.master, 'client finished', this.handshakeHash());
+    items.push(this.handshakeItem(HandshakeType.finished, vd, 1));
+    this.phase = 'await-finished';
+    this.sendFlight(items, true);
+  }
+
+  private onServerFinished(msg: HandshakeMessage): void {
+    const got = unmarshalFinished(msg.body);
+    const expected = verifyData(this.crypto, this.master!, 'server finished', this.handshakeHash());
+    if (!constantTimeEqual(got, expected)) throw new DtlsAlert(AlertLevel.fatal, AlertDescription.decrypt_error, 'server Finished does not verify');
+    this.transcript.bytes(msg.raw);
+    if (this.phase === 'resume-finished') {
+      const items = [this.ccsItem()];
+      this.writeEpoch = 1;
+      items.push(this.handshakeItem(HandshakeType.finished, verifyData(this.crypto, this.master!, 'client finished', this.handshakeHash()), 1));
+      this.sendFlight(items, false);
+    }
+    const sentLast = this.phase === 'resume-finished';
+    this.phase = 'done';
+    this.established(sentLast);
+    this.transcript.wipe();
+    const s = this.settle;
+    this.settle = null;
+    s?.resolve();
+  }
+
+  /** The session for later resumption (a copy: the caller stores it sealed and wipes it). Null before the handshake. */
+  exportSession(): DtlsSession | null {
+    if (this._state !== 'established' || !this.master || this.sessionId.length === 0 || !this.suite) return null;
+    return { id: this.sessionId.slice(), masterSecret: this.master.slice(), cipherSuite: this.suite.id, extendedMasterSecret: this.emsNegotiated, maxFragmentLength: this.mfl };
+  }
+
+  /** Negotiated parameters, for logs and tests (no secrets). */
+  get negotiated(): { cipherSuite: number | null; extendedMasterSecret: boolean; maxFragmentLength: number | null; sessionId: Uint8Array; resumed: boolean } {
+    return { cipherSuite: this.suite?.id ?? null, extendedMasterSecret: this.emsNegotiated, maxFragmentLength: this.mfl ? mflBytes(this.mfl) : null, sessionId: this.sessionId.slice(), resumed: this.resumed };
+  }
+
+  protected onTerminated(reason: Error | null): void {
+    const s = this.settle;
+    this.settle = null;
+    if (s) s.reject(reason ?? new DtlsError('closed', 'closed before the handshake completed'));
+  }
+
+  protected override dispose(): void {
+    super.dispose();
+    wipe(this.psk, this.master);
+    this.master = null;
+  }
+
+  override close(): void {
+    super.close();
+    const lower = this.lower;
+    lower.onReceive = null;
+    lower.onClose = null;
+    lower.close();
+  }
+}

@@ -1,0 +1,78 @@
+/** Protocol numbers of DTLS 1.2 (RFC 6347, RFC 5246 and the registries they use). */
+
+export const DTLS12 = 0xfefd;
+/** RFC 6347 §4.2.1: HelloVerifyRequest may carry DTLS 1.0 regardless of the version negotiated. */
+export const DTLS10 = 0xfeff;
+
+export enum ContentType {
+  change_cipher_spec = 20,
+  alert = 21,
+  handshake = 22,
+  application_data = 23,
+}
+
+export enum HandshakeType {
+  hello_request = 0,
+  client_hello = 1,
+  server_hello = 2,
+  hello_verify_request = 3,
+  server_key_exchange = 12,
+  server_hello_done = 14,
+  client_key_exchange = 16,
+  finished = 20,
+}
+
+export enum AlertLevel {
+  warning = 1,
+  fatal = 2,
+}
+
+export enum AlertDescription {
+  close_notify = 0,
+  unexpected_message = 10,
+  bad_record_mac = 20,
+  record_overflow = 22,
+  handshake_failure = 40,
+  illegal_parameter = 47,
+  decode_error = 50,
+  decrypt_error = 51,
+  protocol_version = 70,
+  insufficient_security = 71,
+  internal_error = 80,
+  user_canceled = 90,
+  no_renegotiation = 100,
+  unsupported_extension = 110,
+  unknown_psk_identity = 115,
+}
+
+const ALERT_NAMES: Record<number, string> = {
+  0: 'close_notify', 10: 'unexpected_message', 20: 'bad_record_mac', 22: 'record_overflow', 40: 'handshake_failure',
+  47: 'illegal_parameter', 50: 'decode_error', 51: 'decrypt_error', 70: 'protocol_version', 71: 'insufficient_security',
+  80: 'internal_error', 90: 'user_canceled', 100: 'no_renegotiation', 110: 'unsupported_extension', 115: 'unknown_psk_identity',
+};
+export function alertName(d: number): string {
+  return ALERT_NAMES[d] ?? `alert(${d})`;
+}
+
+export enum CipherSuiteId {
+  TLS_PSK_WITH_AES_128_CCM_8 = 0xc0a8,
+  TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256 = 0xc037,
+  TLS_EMPTY_RENEGOTIATION_INFO_SCSV = 0x00ff,
+}
+
+export enum ExtensionType {
+  max_fragment_length = 1,
+  supported_groups = 10,
+  ec_point_formats = 11,
+  extended_master_secret = 23,
+  renegotiation_info = 0xff01,
+}
+
+/** Record header: type(1) version(2) epoch(2) sequence_number(6) length(2). */
+export const RECORD_HEADER_LENGTH = 13;
+/** Handshake header: msg_type(1) length(3) message_seq(2) fragment_offset(3) fragment_length(3). */
+export const HANDSHAKE_HEADER_LENGTH = 12;
+/** RFC 6347 §4.1: a record's fragment is at most 2^14 bytes (+2048 for protection). */
+export const MAX_PLAINTEXT = 16384;
+export const MAX_CIPHERTEXT = 16384 + 2048;
+export const MAX_SEQUENCE = 0xffffffffffff;

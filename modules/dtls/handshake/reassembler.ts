@@ -1,0 +1,78 @@
+/**
+ * Handshake reassembly (RFC 6347 §4.2.3): fragments of messages with message_seq >= next are
+ * buffered until whole, then handed out in order. Memory is capped: a message longer than
+ * `maxMessage`, or buffering beyond `maxBuffered` bytes, is refused (the fragment is dropped).
+ */
+import { AlertDescription, AlertLevel } from '../constants';
+import { DtlsAlert } from '../errors';
+import type { HandshakeFragment } from './header';
+import { marshalHandshake } from './header';
+import type { HandshakeType } from '../constants';
+
+interface Pending {
+  type: HandshakeType;
+  body: Uint8Array;
+  have: Uint8Array; // one flag per byte: simple and bounded by maxMessage
+  filled: number;
+}
+
+export interface HandshakeMessage {
+  type: HandshakeType;
+  messageSeq: number;
+  body: Uint8Array;
+  /** The message as if unfragmented (header + body), what enters the handshake hash. */
+  raw: Uint8Array;
+}
+
+export class Reassembler {
+  next = 0;
+  private pending = new Map<number, Pending>();
+  private buffered = 0;
+  constructor(
+    readonly maxMessage = 8192,
+    readonly maxBuffered = 16384,
+    /** How far ahead of `next` a message_seq may be and still be buffered. */
+    readonly window = 8,
+  ) {}
+
+  /** Adds a fragment; returns false when it is old (message_seq < next), true otherwise. */
+  push(f: HandshakeFragment): boolean {
+    if (f.messageSeq < this.next) return false;
+    if (f.messageSeq >= this.next + this.window) return true;
+    if (f.length > this.maxMessage) throw new DtlsAlert(AlertLevel.fatal, AlertDescription.handshake_failure, `handshake message of ${f.length} bytes exceeds the ${this.maxMessage}-byte limit`);
+    let p = this.pending.get(f.messageSeq);
+    if (!p) {
+      if (this.buffered + f.length > this.maxBuffered) return true;
+      p = { type: f.type, body: new Uint8Array(f.length), have: new Uint8Array(f.length), filled: 0 };
+      this.pending.set(f.messageSeq, p);
+      this.buffered += f.length;
+    } else if (p.type !== f.type || p.body.length !== f.length) {
+      throw new DtlsAlert(AlertLevel.fatal, AlertDescription.illegal_parameter, 'handshake fragments of one message disagree on type or length');
+    }
+    for (let i = 0; i < f.fragmentLength; i++) {
+      const at = f.fragmentOffset + i;
+      if (!p.have[at]) {
+        p.have[at] = 1;
+        p.filled++;
+      }
+      p.body[at] = f.body[i];
+    }
+    return true;
+  }
+
+  /** The next whole message in order, or null. */
+  pop(): HandshakeMessage | null {
+    const p = this.pending.get(this.next);
+    if (!p || p.filled !== p.body.length) return null;
+    this.pending.delete(this.next);
+    this.buffered -= p.body.length;
+    const m = { type: p.type, messageSeq: this.next, body: p.body, raw: marshalHandshake(p.type, this.next, p.body) };
+    this.next++;
+    return m;
+  }
+
+  clear(): void {
+    this.pending.clear();
+    this.buffered = 0;
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * DTLS record header and datagram splitting (RFC 6347 §4.1, §4.1.2.7). A datagram may carry
+ * several records; a malformed one ends parsing of that datagram (the rest is silently dropped, as
+ * §4.1.2.7 allows), it never throws.
+ */
+import { ByteWriter } from '../bytes/index';
+import { ContentType, DTLS10, DTLS12, MAX_CIPHERTEXT, RECORD_HEADER_LENGTH } from './constants';
+
+export interface RecordHeader {
+  type: ContentType;
+  version: number;
+  epoch: number;
+  /** 48-bit sequence number (safe as a JS number). */
+  sequence: number;
+  length: number;
+}
+
+export interface Record extends RecordHeader {
+  /** The record's fragment (still protected when epoch > 0). A view into the datagram. */
+  fragment: Uint8Array;
+  /** The whole record on the wire (header + fragment), a view. */
+  raw: Uint8Array;
+}
+
+export function marshalRecordHeader(h: RecordHeader, w: ByteWriter): void {
+  w.u8(h.type).u16(h.version).u16(h.epoch).u48(h.sequence).u16(h.length);
+}
+
+export function marshalRecord(type: ContentType, epoch: number, sequence: number, fragment: Uint8Array, version = DTLS12): Uint8Array {
+  const w = new ByteWriter(RECORD_HEADER_LENGTH + fragment.length);
+  marshalRecordHeader({ type, version, epoch, sequence, length: fragment.length }, w);
+  w.bytes(fragment);
+  return w.toBytes();
+}
+
+function knownType(t: number): boolean {
+  return t === ContentType.change_cipher_spec || t === ContentType.alert || t === ContentType.handshake || t === ContentType.application_data;
+}
+
+/**
+ * Splits a datagram into records. Records of unknown type or version are skipped; a header that
+ * claims more bytes than remain, or a fragment over 2^14 + 2048, ends the datagram.
+ * Each iteration consumes at least 13 bytes, so the loop is bounded by the datagram length.
+ */
+export function parseRecords(datagram: Uint8Array): Record[] {
+  const out: Record[] = [];
+  let o = 0;
+  const d = datagram;
+  while (d.length - o >= RECORD_HEADER_LENGTH) {
+    const type = d[o];
+    const version = (d[o + 1] << 8) | d[o + 2];
+    const epoch = (d[o + 3] << 8) | d[o + 4];
+    const sequence = ((d[o + 5] << 8) | d[o + 6]) * 0x100000000 + (((d[o + 7] << 24) >>> 0) + ((d[o + 8] << 16) | (d[o + 9] << 8) | d[o + 10]));
+    const length = (d[o + 11] << 8) | d[o + 12];
+    const end = o + RECORD_HEADER_LENGTH + length;
+    if (length > MAX_CIPHERTEXT || end > d.length) break;
+    if (knownType(type) && (version === DTLS12 || version === DTLS10)) {
+      out.push({ type, version, epoch, sequence, length, fragment: d.subarray(o + RECORD_HEADER_LENGTH, end), raw: d.subarray(o, end) });
+    }
+    o = end;
+  }
+  return out;
+}

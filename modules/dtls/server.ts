@@ -1,0 +1,367 @@
+/**
+ * DTLS 1.2 server for the same PSK suites: a stateless cookie exchange (RFC 6347 §4.2.1), then one
+ * DtlsServerConnection per peer address. It exists for deterministic in-memory tests and the local
+ * test servers; it is proven against `openssl s_client`.
+ *
+ * Flights: 2 HelloVerifyRequest, 4 ServerHello [ServerKeyExchange] ServerHelloDone, 6 CCS Finished;
+ * resumed: 4 ServerHello CCS Finished.
+ */
+import { concat, constantTimeEqual, utf8Encode, wipe } from '../bytes/index';
+import type { Host } from '../host';
+import type { DatagramChannel, UdpSocket } from '../transport/types';
+import { type CipherSuite, suiteById } from './cipherSuite';
+import { AlertDescription, AlertLevel, CipherSuiteId, ContentType, DTLS10, DTLS12, HandshakeType } from './constants';
+import { type ConnectionLimits, DtlsConnection } from './connection';
+import { DtlsAlert, DtlsError } from './errors';
+import type { Extensions } from './extensions/index';
+import { mflBytes } from './extensions/maxFragmentLength';
+import type { RetransmitOptions } from './flight';
+import { type ClientHello, unmarshalClientHello } from './handshake/clientHello';
+import { unmarshalFinished } from './handshake/finished';
+import { marshalHandshake, unmarshalHandshakeFragments } from './handshake/header';
+import { marshalHelloVerifyRequest } from './handshake/helloVerifyRequest';
+import { marshalServerKeyExchange, unmarshalClientKeyExchange } from './handshake/keyExchange';
+import type { HandshakeMessage } from './handshake/reassembler';
+import { marshalServerHello } from './handshake/serverHello';
+import { extendedMasterSecret, keyBlock, masterSecret, pskPremasterSecret, verifyData } from './keys';
+import { marshalRecord, parseRecords } from './record';
+import type { DtlsSession } from './session';
+
+/** Hooks that make the server misbehave, for negative tests of the client only. */
+export interface DtlsServerTestHooks {
+  /** Answer with this cipher suite whatever the client offered. */
+  forceCipherSuite?: number;
+  /** Answer with this compression method. */
+  forceCompression?: number;
+  /** Extensions added to every ServerHello as they are. */
+  extraExtensions?: { type: number; data: Uint8Array }[];
+  /** Echo this max_fragment_length code (or send it unasked). */
+  forceMaxFragmentLength?: number;
+  /** Send extended_master_secret even when the client did not offer it. */
+  forceExtendedMasterSecret?: boolean;
+}
+
+export interface DtlsServerOptions {
+  /** Looks up the PSK of an identity (null: unknown identity). The returned array is wiped after use. */
+  psk: (identity: Uint8Array) => Uint8Array | null;
+  /** psk_identity_hint sent in a ServerKeyExchange (none by default, as RFC 4279 §2 allows). */
+  hint?: Uint8Array | string;
+  /** Suites accepted, in preference order. Default: TLS_PSK_WITH_AES_128_CCM_8. */
+  cipherSuites?: CipherSuiteId[];
+  /** Negotiate extended_master_secret when offered. Default true. */
+  extendedMasterSecret?: boolean;
+  /** Honour max_fragment_length when offered. Default true. */
+  maxFragmentLength?: boolean;
+  /** Cookie length (bytes, 0..32). Default 16. */
+  cookieLength?: number;
+  /** Keep sessions for resumption (session IDs). Default true. */
+  resumption?: boolean;
+  retransmit?: RetransmitOptions;
+  limits?: ConnectionLimits;
+  /** Largest datagram towards clients. Default 1400. */
+  maxDatagramSize?: number;
+  test?: DtlsServerTestHooks;
+}
+
+type ServerPhase = 'client-flight' | 'resume-finished' | 'done';
+
+/** One client's DTLS connection on the server side; a DatagramChannel once established. */
+export class DtlsServerConnection extends DtlsConnection {
+  private phase: ServerPhase = 'client-flight';
+  private suite!: CipherSuite;
+  private clientRandom!: Uint8Array;
+  private readonly serverRandom: Uint8Array;
+  private readonly sessionId: Uint8Array;
+  private master: Uint8Array | null = null;
+  private ems = false;
+  private ecdhPrivate: Uint8Array | null = null;
+  /** The PSK identity the client used (after the handshake). */
+  identity: Uint8Array | null = null;
+  resumed = false;
+
+  constructor(
+    private readonly server: DtlsServer,
+    readonly peer: string,
+    private readonly reply: (d: Uint8Array) => void,
+    host: Host,
+    private readonly opts: DtlsServerOptions,
+    firstRecordSeq: number,
+    maxDatagram: number,
+  ) {
+    super(host, maxDatagram, opts.retransmit, opts.limits);
+    this.serverRandom = host.randomBytes(32);
+    this.sessionId = host.randomBytes(32);
+    // RFC 6347 §4.2.1: continue the record numbers from the ClientHello that carried the cookie.
+    this.writeStates[0].seq = firstRecordSeq;
+  }
+
+  protected transmit(d: Uint8Array): void {
+    this.reply(d);
+  }
+
+  protected isEndOfPeerFlight(type: HandshakeType): boolean {
+    return type === HandshakeType.client_hello || type === HandshakeType.finished;
+  }
+
+  /** Starts the handshake from a verified ClientHello (its message as if unfragmented). */
+  start(ch: ClientHello, raw: Uint8Array, messageSeq: number): void {
+    try {
+      this.reassembler.next = messageSeq + 1;
+      this.sendSeq = messageSeq;
+      this.transcript.bytes(raw);
+      this.onClientHello(ch);
+    } catch (e) {
+      this.fail(e instanceof DtlsError ? e : new DtlsAlert(AlertLevel.fatal, AlertDescription.internal_error, String(e)));
+    }
+  }
+
+  private onClientHello(ch: ClientHello): void {
+    const hooks = this.opts.test ?? {};
+    if (ch.version !== DTLS12) throw new DtlsAlert(AlertLevel.fatal, AlertDescription.protocol_version, 'client does not offer DTLS 1.2');
+    if (ch.compressionMethods.indexOf(0) < 0) throw new DtlsAlert(AlertLevel.fatal, AlertDescription.handshake_failure, 'client does not offer null compression');
+    this.clientRandom = ch.random.slice();
+    const prefs = this.opts.cipherSuites ?? [CipherSuiteId.TLS_PSK_WITH_AES_128_CCM_8];
+    let chosen: number | undefined;
+    for (const id of prefs) if (ch.cipherSuites.indexOf(id) >= 0) {
+      chosen = id;
+      break;
+    }
+    if (hooks.forceCipherSuite !== undefined) chosen = hooks.forceCipherSuite;
+    const suite = chosen === undefined ? undefined : suiteById(chosen);
+    if (!suite && hooks.forceCipherSuite === undefined) throw new DtlsAlert(AlertLevel.fatal, AlertDescription.handshake_failure, 'no cipher suite in common');
+    this.suite = suite ?? suiteById(CipherSuiteId.TLS_PSK_WITH_AES_128_CCM_8)!;
+    const e = ch.extensions;
+    const ext: Extensions = {};
+    if ((e.renegotiationInfo || ch.cipherSuites.indexOf(CipherSuiteId.TLS_EMPTY_RENEGOTIATION_INFO_SCSV) >= 0)) ext.renegotiationInfo = true;
+    if ((e.extendedMasterSecret && this.opts.extendedMasterSecret !== false) || hooks.forceExtendedMasterSecret) ext.extendedMasterSecret = true;
+    if (e.maxFragmentLength && this.opts.maxFragmentLength !== false) ext.maxFragmentLength = e.maxFragmentLength;
+    if (this.suite.keyExchange === 'ecdhe_psk' && e.ecPointFormats) ext.ecPointFormats = [0];
+    if (hooks.forceMaxFragmentLength !== undefined) ext.maxFragmentLength = hooks.forceMaxFragmentLength as 1;
+    if (hooks.extraExtensions) ext.unknown = hooks.extraExtensions;
+    this.ems = !!ext.extendedMasterSecret;
+
+    const cached = ch.sessionId.length && this.opts.resumption !== false ? this.server.findSession(ch.sessionId) : null;
+    const resume = cached && cached.cipherSuite === this.suite.id && cached.extendedMasterSecret === this.ems && ch.cipherSuites.indexOf(cached.cipherSuite) >= 0;
+    const hello = marshalServerHello({
+      version: DTLS12,
+      random: this.serverRandom,
+      sessionId: resume ? cached.id : this.sessionId,
+      cipherSuite: hooks.forceCipherSuite ?? this.suite.id,
+      compressionMethod: hooks.forceCompression ?? 0,
+      extensions: ext,
+    });
+    if (ext.maxFragmentLength && ext.maxFragmentLength >= 1 && ext.maxFragmentLength <= 4) this.maxPlaintext = mflBytes(ext.maxFragmentLength);
+    const items = [this.handshakeItem(HandshakeType.server_hello, hello, 0)];
+    if (resume) {
+      this.resumed = true;
+      this.sessionId.set(cached.id.subarray(0, 32));
+      this.master = cached.masterSecret.slice();
+      this.installKeys();
+      items.push(this.ccsItem());
+      this.writeEpoch = 1;
+      items.push(this.handshakeItem(HandshakeType.finished, verifyData(this.crypto, this.master, 'server finished', this.handshakeHash()), 1));
+      this.phase = 'resume-finished';
+    } else {
+      const hint = typeof this.opts.hint === 'string' ? utf8Encode(this.opts.hint) : this.opts.hint;
+      if (this.suite.keyExchange === 'ecdhe_psk') {
+        const kp = this.crypto.p256.keyPairFromRandom(this.host.randomBytes(32));
+        this.ecdhPrivate = kp.privateKey;
+        items.push(this.handshakeItem(HandshakeType.server_key_exchange, marshalServerKeyExchange({ hint: hint ?? new Uint8Array(0), publicKey: kp.publicKey }), 0));
+      } else if (hint && hint.length) {
+        items.push(this.handshakeItem(HandshakeType.server_key_exchange, marshalServerKeyExchange({ hint }), 0));
+      }
+      items.push(this.handshakeItem(HandshakeType.server_hello_done, new Uint8Array(0), 0));
+    }
+    this.sendFlight(items, true);
+  }
+
+  private installKeys(): void {
+    const kb = keyBlock(this.crypto, this.master!, this.clientRandom, this.serverRandom, this.suite.keyBlockLength);
+    const { write, read } = this.suite.ciphers(this.crypto, kb, false, (n) => this.host.randomBytes(n));
+    wipe(kb);
+    this.writeStates[1] = { cipher: write, seq: 0 };
+    this.pendingRead = read;
+  }
+
+  protected handleHandshake(msg: HandshakeMessage): void {
+    if (this._state === 'established') {
+      if (msg.type === HandshakeType.client_hello) this.sendAlert(AlertLevel.warning, AlertDescription.no_renegotiation);
+      return;
+    }
+    const unexpected = () => new DtlsAlert(AlertLevel.fatal, AlertDescription.unexpected_message, `unexpected handshake message ${msg.type}`);
+    if (this.phase === 'client-flight' && msg.type === HandshakeType.client_key_exchange && !this.master) {
+      const cke = unmarshalClientKeyExchange(msg.body, this.suite.keyExchange === 'ecdhe_psk');
+      const psk = this.opts.psk(cke.identity);
+      if (!psk) throw new DtlsAlert(AlertLevel.fatal, AlertDescription.unknown_psk_identity, 'unknown PSK identity');
+      this.identity = cke.identity.slice();
+      let other: Uint8Array | undefined;
+      if (cke.publicKey) other = this.crypto.p256.ecdh(this.ecdhPrivate!, cke.publicKey);
+      const pms = pskPremasterSecret(psk, other);
+      wipe(psk, other, this.ecdhPrivate);
+      this.transcript.bytes(msg.raw);
+      this.master = this.ems ? extendedMasterSecret(this.crypto, pms, this.handshakeHash()) : masterSecret(this.crypto, pms, this.clientRandom, this.serverRandom);
+      wipe(pms);
+      this.installKeys();
+      return;
+    }
+    if (msg.type === HandshakeType.finished && this.handshakeEpoch === 1 && this.master && (this.phase === 'client-flight' || this.phase === 'resume-finished')) {
+      const got = unmarshalFinished(msg.body);
+      const expected = verifyData(this.crypto, this.master, 'client finished', this.handshakeHash());
+      if (!constantTimeEqual(got, expected)) throw new DtlsAlert(AlertLevel.fatal, AlertDescription.decrypt_error, 'client Finished does not verify');
+      this.transcript.bytes(msg.raw);
+      if (this.phase === 'client-flight') {
+        const items = [this.ccsItem()];
+        this.writeEpoch = 1;
+        items.push(this.handshakeItem(HandshakeType.finished, verifyData(this.crypto, this.master, 'server finished', this.handshakeHash()), 1));
+        this.sendFlight(items, false);
+      }
+      const sentLast = this.phase === 'client-flight';
+      this.phase = 'done';
+      this.established(sentLast);
+      this.transcript.wipe();
+      if (this.opts.resumption !== false && !this.resumed) {
+        this.server.storeSession({ id: this.sessionId.slice(), masterSecret: this.master.slice(), cipherSuite: this.suite.id, extendedMasterSecret: this.ems });
+      }
+      this.server.connectionEstablished(this);
+      return;
+    }
+    throw unexpected();
+  }
+
+  /** Sends a HelloRequest (RFC 5246 §7.4.1.1); our client answers no_renegotiation. */
+  requestRenegotiation(): void {
+    if (this._state !== 'established') throw new DtlsError('state', 'not established');
+    const msg = marshalHandshake(HandshakeType.hello_request, this.sendSeq++, new Uint8Array(0));
+    this.reply(this.sealRecord(ContentType.handshake, this.writeEpoch, msg));
+  }
+
+  protected onTerminated(reason: Error | null): void {
+    this.server.connectionClosed(this, reason);
+  }
+
+  protected override dispose(): void {
+    super.dispose();
+    wipe(this.master, this.ecdhPrivate);
+    this.master = null;
+  }
+}
+
+/** Datagram from a client that the server has no connection for: only a ClientHello matters. */
+function firstClientHello(datagram: Uint8Array): { ch: ClientHello; raw: Uint8Array; messageSeq: number; recordSeq: number } | null {
+  for (const rec of parseRecords(datagram)) {
+    if (rec.type !== ContentType.handshake || rec.epoch !== 0) continue;
+    try {
+      const frags = unmarshalHandshakeFragments(rec.fragment);
+      const f = frags[0];
+      // Stateless: only an unfragmented ClientHello is considered before the cookie is verified.
+      if (!f || f.type !== HandshakeType.client_hello || f.fragmentOffset !== 0 || f.fragmentLength !== f.length) return null;
+      return { ch: unmarshalClientHello(f.body), raw: marshalHandshake(HandshakeType.client_hello, f.messageSeq, f.body), messageSeq: f.messageSeq, recordSeq: rec.sequence };
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
+
+export class DtlsServer {
+  /** Called when a client completes a handshake; the connection is a DatagramChannel. */
+  onConnection: ((conn: DtlsServerConnection) => void) | null = null;
+  /** Called when a connection ends (close_notify: reason null). */
+  onConnectionClosed: ((conn: DtlsServerConnection, reason: Error | null) => void) | null = null;
+  private readonly connections = new Map<string, DtlsServerConnection>();
+  private readonly sessions: DtlsSession[] = [];
+  private readonly cookieSecret: Uint8Array;
+  private readonly cookieLength: number;
+  /** HelloVerifyRequests sent, for tests. */
+  helloVerifyRequests = 0;
+
+  constructor(
+    private readonly host: Host,
+    private readonly opts: DtlsServerOptions,
+  ) {
+    this.cookieSecret = host.randomBytes(32);
+    this.cookieLength = opts.cookieLength ?? 16;
+    if (this.cookieLength < 0 || this.cookieLength > 32) throw new DtlsError('bad-config', 'cookieLength must be 0..32');
+  }
+
+  private cookieFor(peer: string, ch: ClientHello): Uint8Array {
+    const mac = this.host.crypto.hmacSha256(this.cookieSecret, concat(utf8Encode(peer), ch.random, ch.sessionId));
+    return mac.subarray(0, this.cookieLength);
+  }
+
+  /** Feeds one datagram from `peer` (any string naming the address); `reply` sends back to it. */
+  handle(datagram: Uint8Array, peer: string, reply: (d: Uint8Array) => void, maxDatagram = this.opts.maxDatagramSize ?? 1400): void {
+    const existing = this.connections.get(peer);
+    if (existing && existing.state !== 'closed') {
+      // A new ClientHello (message_seq 0..1, epoch 0) on an established connection is a client that restarted.
+      const hello = existing.state === 'established' ? firstClientHello(datagram) : null;
+      if (!hello || hello.ch.cookie.length === 0 || !constantTimeEqual(hello.ch.cookie, this.cookieFor(peer, hello.ch))) {
+        if (hello && hello.ch.cookie.length === 0) this.sendHelloVerify(hello, peer, reply);
+        else existing.receiveDatagram(datagram);
+        return;
+      }
+    }
+    const hello = firstClientHello(datagram);
+    if (!hello) return;
+    if (this.cookieLength > 0 && (hello.ch.cookie.length === 0 || !constantTimeEqual(hello.ch.cookie, this.cookieFor(peer, hello.ch)))) {
+      this.sendHelloVerify(hello, peer, reply);
+      return;
+    }
+    const old = this.connections.get(peer);
+    if (old && old.state !== 'closed') old.close();
+    const conn = new DtlsServerConnection(this, peer, reply, this.host, this.opts, hello.recordSeq, maxDatagram);
+    this.connections.set(peer, conn);
+    conn.start(hello.ch, hello.raw, hello.messageSeq);
+  }
+
+  private sendHelloVerify(hello: { ch: ClientHello; messageSeq: number; recordSeq: number }, peer: string, reply: (d: Uint8Array) => void): void {
+    this.helloVerifyRequests++;
+    const body = marshalHelloVerifyRequest({ version: DTLS10, cookie: this.cookieFor(peer, hello.ch) });
+    reply(marshalRecord(ContentType.handshake, 0, hello.recordSeq, marshalHandshake(HandshakeType.hello_verify_request, hello.messageSeq, body)));
+  }
+
+  /** Serves one in-memory channel (tests): every datagram on it is from `peer`. */
+  attach(channel: DatagramChannel, peer = 'peer'): void {
+    channel.onReceive = (d) => this.handle(d, peer, (r) => channel.send(r), channel.maxDatagramSize);
+  }
+
+  /** Serves an unconnected UDP socket; peers are keyed by "address:port". */
+  listen(socket: UdpSocket): void {
+    socket.onMessage = (d, address, port) => this.handle(d, `${address}:${port}`, (r) => socket.send(r, address, port));
+  }
+
+  connection(peer: string): DtlsServerConnection | undefined {
+    return this.connections.get(peer);
+  }
+
+  /** @internal */
+  findSession(id: Uint8Array): DtlsSession | null {
+    for (const s of this.sessions) if (s.id.length === id.length && constantTimeEqual(s.id, id)) return s;
+    return null;
+  }
+
+  /** @internal Keeps the 32 newest sessions. */
+  storeSession(s: DtlsSession): void {
+    this.sessions.push(s);
+    while (this.sessions.length > 32) wipe(this.sessions.shift()!.masterSecret);
+  }
+
+  /** @internal */
+  connectionEstablished(conn: DtlsServerConnection): void {
+    this.onConnection?.(conn);
+  }
+
+  /** @internal */
+  connectionClosed(conn: DtlsServerConnection, reason: Error | null): void {
+    if (this.connections.get(conn.peer) === conn) this.connections.delete(conn.peer);
+    this.onConnectionClosed?.(conn, reason);
+  }
+
+  close(): void {
+    for (const c of [...this.connections.values()]) c.close();
+    for (const s of this.sessions) wipe(s.masterSecret);
+    this.sessions.length = 0;
+    wipe(this.cookieSecret);
+  }
+}
+
