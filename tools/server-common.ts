@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { utf8Decode } from '../modules/bytes/index';
-import { CoapEndpoint, Option, getStrings, getUint, pathOptions, type CoapConfig, type CoapResponse, type RequestHandler } from '../modules/coap/index';
+import { CoapEndpoint, Option, getStrings, getUint, type CoapConfig, type CoapResponse, type RequestHandler } from '../modules/coap/index';
 import { nobleCrypto } from '../modules/crypto/noble';
 import { CipherSuiteId, DtlsServer, type DtlsServerConnection } from '../modules/dtls/index';
 import type { FlashRegion, Host, LogLevel, TimerHandle } from '../modules/host';
@@ -269,9 +269,6 @@ export class CoapPeerListener {
 export function peerKey(address: string, port: number): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 }
-
-/** "/3/0/1" -> Uri-Path options, for building requests by hand. */
-export { pathOptions };
 
 /** Content-Format of a response, if any. */
 export function contentFormatOf(r: CoapResponse): number | undefined {

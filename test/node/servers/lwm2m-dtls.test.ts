@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { assert } from '../../harness/assert';
 import { fromHex, toHex, utf8Encode } from '../../../modules/bytes/index';
 import { CoapEndpoint, Code, Method, Option, getStrings, type IncomingRequest, type ResponseSpec } from '../../../modules/coap/index';
-import { CipherSuiteId, DtlsClient, type RetransmitOptions } from '../../../modules/dtls/index';
+import { CipherSuiteId, DtlsClient, type DtlsSession, type RetransmitOptions } from '../../../modules/dtls/index';
 import { udpChannel } from '../../../modules/transport/types';
 import { Lwm2mTestServer } from '../../../tools/lwm2m-server';
 import { createNodeTestHost } from '../../../tools/server-common';
@@ -39,10 +39,10 @@ interface FakeDevice {
   close(): void;
 }
 
-async function fakeDevice(identity: string, key: Uint8Array, handler: (req: IncomingRequest) => ResponseSpec, retransmit = RETRANSMIT): Promise<FakeDevice> {
+async function fakeDevice(identity: string, key: Uint8Array, handler: (req: IncomingRequest) => ResponseSpec, retransmit = RETRANSMIT, session?: DtlsSession): Promise<FakeDevice> {
   const host = createNodeTestHost();
   const socket = await NodeUdpSocket.open({ address: '127.0.0.1' });
-  const dtls = new DtlsClient(host, udpChannel(socket, '127.0.0.1', PORT), { psk: key, identity, retransmit });
+  const dtls = new DtlsClient(host, udpChannel(socket, '127.0.0.1', PORT), { psk: key, identity, retransmit, session });
   try {
     await dtls.connect();
   } catch (e) {
@@ -200,6 +200,24 @@ describe('tools/lwm2m-server over DTLS PSK with a DtlsClient + CoapEndpoint fake
     assert.equal(res.code, Code.Changed);
     const reg = await server.waitForUpdate('dtls-dev', 0, 2000);
     assert.equal(reg.lifetime, 45);
+  });
+
+  it('after the device comes back from a new port with an abbreviated handshake, an Update moves the association there', async () => {
+    assert.equal(dev.dtls.negotiated.cipherSuite, CipherSuiteId.TLS_PSK_WITH_AES_128_CCM_8);
+    const session = dev.dtls.exportSession();
+    assert.ok(session);
+    const oldPeer = server.registration('dtls-dev')!.peer;
+    dev.close(); // close_notify: the server drops the old association
+    dev = await fakeDevice(IDENTITY, KEY, handler, RETRANSMIT, session);
+    assert.equal(dev.dtls.resumed, true);
+    const before = server.registration('dtls-dev')!.updates;
+    const res = await dev.endpoint.request({ method: 'POST', path: location });
+    assert.equal(res.code, Code.Changed);
+    const reg = await server.waitForUpdate('dtls-dev', before, 2000);
+    assert.notEqual(reg.peer, oldPeer);
+    assert.equal(reg.peer, `127.0.0.1:${dev.socket.localPort}`);
+    const r = await server.read('dtls-dev', '/3/0/0', 11542);
+    assert.hex(r.payload, 'c40041636d65');
   });
 
   it('refuses a PSK identity it does not know (the handshake fails with an alert)', async () => {

@@ -106,4 +106,29 @@ describe('tools/lwm2m-server: queue mode, re-registration and Send (plain CoAP f
     assert.equal(server.sends[0].contentFormat, 11542);
     assert.equal(toHex(server.sends[0].payload), 'c40041636d65');
   });
+
+  it('forgets idle plain-CoAP peers, but never the one a registration uses', async () => {
+    const lines: string[] = [];
+    const s3 = await Lwm2mTestServer.start({ port: PORT + 3, idlePeerMs: 100, log: (l) => lines.push(l) });
+    const a = await NodeUdpSocket.open({ address: '127.0.0.1' });
+    const b = await NodeUdpSocket.open({ address: '127.0.0.1' });
+    const epA = new CoapEndpoint(createNodeTestHost(), udpChannel(a, '127.0.0.1', PORT + 3));
+    const epB = new CoapEndpoint(createNodeTestHost(), udpChannel(b, '127.0.0.1', PORT + 3));
+    epA.onRequest(() => ({ code: Code.Content, payload: utf8Encode('still here') }));
+    try {
+      assert.equal((await epA.request({ method: 'POST', path: '/rd', query: ['ep=kept'], payload: utf8Encode('</3/0>') })).code, Code.Created);
+      assert.equal((await epB.request({ method: 'GET', path: '/nothing' })).code, Code.NotFound);
+      await sleep(350);
+      assert.ok(lines.some((l) => l.endsWith(`forgetting idle peer 127.0.0.1:${b.localPort}`)), lines.join('\n'));
+      assert.ok(!lines.some((l) => l.endsWith(`forgetting idle peer 127.0.0.1:${a.localPort}`)));
+      const r = await s3.read('kept', '/3/0/0');
+      assert.equal(r.code, Code.Content);
+    } finally {
+      epA.close();
+      epB.close();
+      a.close();
+      b.close();
+      await s3.stop();
+    }
+  });
 });
