@@ -316,7 +316,9 @@ export class Lwm2mClient {
       s.observer?.remove(obs.key);
       this.emit({ type: 'observe', ssid: s.ssid, path: '/' + obs.path.join('/'), active: s.observer?.count ?? 0 });
     };
+    const endpointOnClose = opened.channel.onClose;
     opened.channel.onClose = (reason) => {
+      endpointOnClose?.(reason);
       if (this.stopped || s.endpoint !== endpoint) return;
       // The association died (alert, socket error): register again through a fresh handshake.
       this.registrationFailed(s, reason ?? new Error('connection closed'));

@@ -162,6 +162,10 @@ interface Exchange {
 
 interface ClientObserveState {
   tokenKey: string;
+  token: Uint8Array;
+  /** The registration's options, for fetching the later blocks of a large notification. */
+  base: CoapOption[];
+  confirmable: boolean;
   lastSeq: number;
   lastAt: number;
   onNotify: (r: CoapResponse) => void;
@@ -224,6 +228,12 @@ export class CoapEndpoint {
     this.block1 = new Block1Assembler(this.config.maxBodySize, this.times.exchangeLifetime);
     this.block2 = new Block2Cache(this.times.exchangeLifetime);
     channel.onReceive = (data) => this.receive(data);
+    // When the channel dies underneath (DTLS alert, socket error), fail what is pending rather than let it time out.
+    const previous = channel.onClose;
+    channel.onClose = (reason) => {
+      this.close();
+      previous?.(reason);
+    };
   }
 
   get exchangeLifetimeMs(): number {
@@ -299,7 +309,7 @@ export class CoapEndpoint {
     }
     if (onNotify && getOption(msg.options, Option.Observe) !== undefined && codeClass(msg.code) === 2) {
       const key = toHex(token);
-      this.clientObserves.set(key, { tokenKey: key, lastSeq: getUint(msg.options, Option.Observe) ?? 0, lastAt: this.host.now(), onNotify });
+      this.clientObserves.set(key, { tokenKey: key, token, base, confirmable, lastSeq: getUint(msg.options, Option.Observe) ?? 0, lastAt: this.host.now(), onNotify });
     }
     const response = await this.collectBlock2(method, base, msg, confirmable, token);
     return { response, token };
@@ -427,7 +437,7 @@ export class CoapEndpoint {
         onGiveUp: (n) => ex.reject(new CoapTimeoutError(`no acknowledgement after ${n} transmissions`, n)),
       });
     } else {
-      this.channel.send(bytes);
+      this.transmit(bytes);
       this.armResponseTimer(ex);
     }
   }
@@ -509,7 +519,7 @@ export class CoapEndpoint {
       onGiveUp: () => h.onGiveUp(t.count),
     };
     this.transmissions.set(messageId, t);
-    this.channel.send(bytes);
+    this.transmit(bytes);
     this.armRetransmit(t);
   }
 
@@ -524,7 +534,7 @@ export class CoapEndpoint {
       }
       t.count++;
       t.timeoutMs *= 2;
-      this.channel.send(t.bytes);
+      this.transmit(t.bytes);
       this.armRetransmit(t);
     });
   }
@@ -537,7 +547,7 @@ export class CoapEndpoint {
 
   private send(m: CoapMessage): Uint8Array {
     const bytes = encodeMessage(m);
-    this.channel.send(bytes);
+    this.transmit(bytes);
     return bytes;
   }
 
@@ -550,7 +560,7 @@ export class CoapEndpoint {
     } catch (e) {
       if (e instanceof CoapFormatError) {
         // §4.2/§4.3: a CON we cannot process is rejected with RST; anything else is silently ignored.
-        if (e.header && e.header.type === MessageType.CON) this.channel.send(emptyMessage(MessageType.RST, e.header.messageId));
+        if (e.header && e.header.type === MessageType.CON) this.transmit(emptyMessage(MessageType.RST, e.header.messageId));
         this.host.log('debug', 'coap: dropped malformed datagram', { code: e.code });
         return;
       }
@@ -572,7 +582,7 @@ export class CoapEndpoint {
       default:
         if (m.code === 0) {
           // CON Empty is a ping: answer RST (§4.3). NON Empty is ignored.
-          if (m.type === MessageType.CON) this.channel.send(emptyMessage(MessageType.RST, m.messageId));
+          if (m.type === MessageType.CON) this.transmit(emptyMessage(MessageType.RST, m.messageId));
           return;
         }
         if (this.isDuplicate(m)) return;
@@ -584,7 +594,7 @@ export class CoapEndpoint {
   }
 
   private sendRaw(bytes: Uint8Array): Uint8Array {
-    this.channel.send(bytes);
+    this.transmit(bytes);
     return bytes;
   }
 
@@ -598,7 +608,7 @@ export class CoapEndpoint {
     }
     const seen = this.dedup.get(m.messageId);
     if (seen && seen.expiresAt > now) {
-      if (m.type === MessageType.CON && seen.reply) this.channel.send(seen.reply);
+      if (m.type === MessageType.CON && seen.reply) this.transmit(seen.reply);
       return true;
     }
     this.dedup.delete(m.messageId);
@@ -668,7 +678,20 @@ export class CoapEndpoint {
     if (!isFresher(obs.lastSeq, obs.lastAt, seq, now)) return;
     obs.lastSeq = seq;
     obs.lastAt = now;
-    obs.onNotify({ code: m.code, options: m.options, payload: m.payload.slice(), observe: seq });
+    const b2 = getOption(m.options, Option.Block2);
+    if (!b2) {
+      obs.onNotify({ code: m.code, options: m.options, payload: m.payload.slice(), observe: seq });
+      return;
+    }
+    // RFC 7959 §2.6: a notification carrying block 0 of a large representation; GET the rest
+    // (without Observe, under a fresh token so later notifications are not taken for block responses).
+    const first: CoapMessage = { ...m, payload: m.payload.slice(), options: m.options.slice() };
+    this.collectBlock2(Method.GET, obs.base, first, obs.confirmable, this.newToken()).then(
+      (r) => {
+        if (this.clientObserves.get(obs.tokenKey) === obs && obs.lastSeq === seq) obs.onNotify({ ...r, observe: seq });
+      },
+      (e) => this.host.log('warn', 'coap: could not fetch the rest of a block-wise notification', { error: e instanceof Error ? e.message : String(e) }),
+    );
   }
 
   // ---------------------------------------------------------------- server role
@@ -802,7 +825,7 @@ export class CoapEndpoint {
       const msg: CoapMessage = { type: separate ? MessageType.CON : MessageType.NON, code: spec.code, messageId: mid, token: m.token, options, payload };
       const bytes = encodeMessage(msg);
       if (separate) this.sendConfirmable(mid, bytes, { onAck: () => {}, onReset: () => this.endObservation(toHex(m.token), 'reset'), onGiveUp: () => this.endObservation(toHex(m.token), 'timeout') });
-      else this.channel.send(bytes);
+      else this.transmit(bytes);
       return;
     }
     const bytes = this.send({ type: MessageType.ACK, code: spec.code, messageId: m.messageId, token: m.token, options, payload });
@@ -898,7 +921,7 @@ export class CoapEndpoint {
     }
     if (!con) {
       obs.sinceConfirmable++;
-      this.channel.send(bytes);
+      this.transmit(bytes);
       return;
     }
     obs.sinceConfirmable = 0;
@@ -933,6 +956,21 @@ export class CoapEndpoint {
   }
 
   // ---------------------------------------------------------------- lifecycle
+
+  /**
+   * Every datagram leaves through here. A channel that has failed (a closed DTLS association, a socket
+   * error) throws from send(); that must not escape from a timer callback, so the endpoint shuts down
+   * on the next tick instead and every pending request rejects with CoapClosedError.
+   */
+  private transmit(bytes: Uint8Array): void {
+    if (this.closed) return;
+    try {
+      this.channel.send(bytes);
+    } catch (e) {
+      this.host.log('warn', 'coap: the channel refused a datagram; closing the endpoint', { error: e instanceof Error ? e.name : 'error' });
+      this.host.setTimer(0, () => this.close());
+    }
+  }
 
   /** Stops every timer, rejects outstanding requests and ends observations. Does not close the channel. */
   close(): void {

@@ -339,6 +339,20 @@ describe('coap observe (RFC 7641), client side', () => {
     assert.equal(cancelled, 'deregister');
   });
 
+  it('a large notification arrives as block 0 and is completed with GETs before delivery', async () => {
+    const { server, clock, client } = setup();
+    const data = body(2100);
+    server.onRequest(() => ({ code: Code.Content, payload: utf8Encode('small') }));
+    const notes: Uint8Array[] = [];
+    const o = track(client.observe({ method: 'GET', path: '/big' }, (r) => notes.push(r.payload)));
+    await run(clock, 10);
+    assert.ok(o.done && !o.error);
+    server.notify('/big', { code: Code.Content, payload: data });
+    await run(clock, 50);
+    assert.equal(notes.length, 1);
+    assert.deepEqual(notes[0], data);
+  });
+
   it('isFresher follows §3.4, including the 24-bit wraparound and the 128-second rule', () => {
     assert.equal(isFresher(1, 0, 2, 0), true);
     assert.equal(isFresher(2, 0, 1, 0), false);
