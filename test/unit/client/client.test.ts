@@ -13,7 +13,7 @@ import { MemoryObjectStore } from '../../../modules/lwm2m/persistence';
 import { encodeTlv, decodeTlv } from '../../../modules/lwm2m/formats/tlv';
 import { ContentFormat, type Entry, type ResourceContent } from '../../../modules/lwm2m/types';
 import { utf8Decode, utf8Encode } from '../../../modules/bytes/index';
-import { Lwm2mClient, type ClientEvent } from '../../../modules/client/client';
+import { Lwm2mClient, type ClientEvent, type Lwm2mClientOptions } from '../../../modules/client/client';
 import { applyFactoryConfig } from '../../../modules/client/factory';
 import type { Connector } from '../../../modules/client/connector';
 import type { ServerAccount } from '../../../modules/client/accounts';
@@ -39,7 +39,7 @@ function makeDm(): DataModel {
   return dm;
 }
 
-function rig(factory: Parameters<typeof applyFactoryConfig>[1], handlers: Record<string, (req: IncomingRequest) => ResponseSpec>, dm = makeDm()): Rig {
+function rig(factory: Parameters<typeof applyFactoryConfig>[1], handlers: Record<string, (req: IncomingRequest) => ResponseSpec>, extra: Partial<Lwm2mClientOptions> = {}, dm = makeDm()): Rig {
   const host = new SimHost({ seed: 7 });
   applyFactoryConfig(dm, factory);
   const r: Rig = { host, dm, client: null as unknown as Lwm2mClient, events: [], servers: new Map(), handlers: new Map(Object.entries(handlers)), opened: [] };
@@ -58,7 +58,7 @@ function rig(factory: Parameters<typeof applyFactoryConfig>[1], handlers: Record
       return { channel: pipe.a, security: 'nosec' };
     },
   };
-  r.client = new Lwm2mClient({ host, endpointName: 'dev-1', dataModel: dm, connector, onEvent: (e) => r.events.push(e), retry: { initialMs: 1000, maxMs: 8000, failuresBeforeBootstrap: 3 } });
+  r.client = new Lwm2mClient({ host, endpointName: 'dev-1', dataModel: dm, connector, onEvent: (e) => r.events.push(e), retry: { initialMs: 1000, maxMs: 8000, failuresBeforeBootstrap: 3 }, ...extra });
   return r;
 }
 
@@ -282,5 +282,25 @@ describe('LwM2M client on simulated time', () => {
     assert.deepEqual(last.path, ['rd', 'u1']);
     assert.equal(r.dm.servers.instanceOf(101), undefined, 'the Server instance went with it');
   });
-});
 
+  it('queue mode: allows sleep after the idle time, wakes with an Update', async () => {
+    const r = rig({ accounts: [{ uri: DM_URI, securityMode: 3, shortServerId: 101, lifetime: 600, binding: 'UQ' }] }, { [DM_URI]: registrar() }, { queueIdleMs: 30_000 });
+    void r.client.start();
+    await runUntil(r.host, () => r.events.some((e) => e.type === 'registered'));
+    const reg = r.servers.get(DM_URI)!.requests[0];
+    assert.ok(reg.query.includes('b=UQ'), reg.query.join('&'));
+    const t0 = r.host.now();
+    await runUntil(r.host, () => r.events.some((e) => e.type === 'sleep-allowed'), 60_000);
+    const sleep = r.events.find((e) => e.type === 'sleep-allowed') as Extract<ClientEvent, { type: 'sleep-allowed' }>;
+    assert.ok(sleep, 'no sleep-allowed event');
+    const idle = r.host.now() - t0;
+    assert.ok(idle >= 29_000 && idle <= 31_000, `sleep allowed after ${idle} ms of idle time`);
+    // Sleep may last until shortly before the next Update is due (lifetime 600 s, margin 60 s).
+    assert.ok(sleep.untilMs > r.host.now() && sleep.untilMs <= t0 + 540_000, `sleep until ${sleep.untilMs}`);
+    const wake = r.client.wake();
+    await runUntil(r.host, () => r.events.some((e) => e.type === 'updated'), 5_000);
+    await wake;
+    const upd = r.servers.get(DM_URI)!.requests.at(-1)!;
+    assert.deepEqual(upd.path, ['rd', 'x1']);
+  });
+});
