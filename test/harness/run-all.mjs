@@ -17,11 +17,14 @@ const only = (argv.find((a) => a.startsWith('--only=')) ?? '').slice(7).split(',
 const tmp = mkdtempSync(join(tmpdir(), 'xs-lwm2m-test-'));
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 const results = [];
+const STEP_TIMEOUT_MS = Number(process.env.STEP_TIMEOUT_MS ?? 20 * 60 * 1000);
 
 function run(title, cmd, args, env = {}) {
   console.log(`\n=== ${title}`);
   const t0 = Date.now();
-  const r = spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, ...env } });
+  // A suite that hangs (an open handle, a peer that never answers) must fail, not stall CI.
+  const r = spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, ...env }, timeout: STEP_TIMEOUT_MS, killSignal: 'SIGKILL' });
+  if (r.error && r.error.code === 'ETIMEDOUT') console.log(`=== ${title}: killed after ${STEP_TIMEOUT_MS / 1000} s`);
   const secs = ((Date.now() - t0) / 1000).toFixed(1);
   console.log(`=== ${title}: ${r.status === 0 ? 'ok' : `FAILED (exit ${r.status ?? r.signal})`} in ${secs} s`);
   return r.status === 0;
@@ -60,7 +63,7 @@ function mochaSuite(name, title, globs, extra = []) {
     return;
   }
   const summary = join(tmp, `${name}.json`);
-  suite(name, title, bin('mocha'), ['--import=tsx', '--reporter', join(root, 'test/harness/mocha-reporter.cjs'), ...extra, ...files], summary, { MOCHA_SUMMARY: summary });
+  suite(name, title, bin('mocha'), ['--import=tsx', '--exit', '--reporter', join(root, 'test/harness/mocha-reporter.cjs'), ...extra, ...files], summary, { MOCHA_SUMMARY: summary });
 }
 
 single('typecheck', 'type-check (strict, whole tree)', bin('tsc'), ['-p', 'tsconfig.json']);
