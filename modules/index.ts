@@ -12,3 +12,5 @@ export * as lwm2m from './lwm2m/index';
 export * as sms from './sms/index';
 export * as client from './client/index';
 export * as store from './store/index';
+export * as dtls from './dtls/index';
+export * as coap from './coap/index';

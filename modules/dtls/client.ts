@@ -297,6 +297,8 @@ export class DtlsClient extends DtlsConnection {
     }
     const sentLast = this.phase === 'resume-finished';
     this.phase = 'done';
+    // The PSK is not needed again on this connection (a new one gets it from its own options).
+    wipe(this.psk);
     this.established(sentLast);
     this.transcript.wipe();
     const s = this.settle;

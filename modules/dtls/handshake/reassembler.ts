@@ -42,7 +42,8 @@ export class Reassembler {
     if (f.length > this.maxMessage) throw new DtlsAlert(AlertLevel.fatal, AlertDescription.handshake_failure, `handshake message of ${f.length} bytes exceeds the ${this.maxMessage}-byte limit`);
     let p = this.pending.get(f.messageSeq);
     if (!p) {
-      if (this.buffered + f.length > this.maxBuffered) return true;
+      // The next message is always taken (it is capped by maxMessage); later ones only while they fit.
+      if (f.messageSeq !== this.next && this.buffered + f.length > this.maxBuffered) return true;
       p = { type: f.type, body: new Uint8Array(f.length), have: new Uint8Array(f.length), filled: 0 };
       this.pending.set(f.messageSeq, p);
       this.buffered += f.length;

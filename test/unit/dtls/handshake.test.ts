@@ -1,7 +1,10 @@
 import { assert } from '../../harness/assert';
 import { rig, handshake, BARE, text, setFilter } from './fixtures';
 import { DtlsAlert, DtlsError } from '../../../modules/dtls/errors';
-import { AlertDescription, ContentType } from '../../../modules/dtls/constants';
+import { AlertDescription, CipherSuiteId, ContentType } from '../../../modules/dtls/constants';
+import { DtlsClient } from '../../../modules/dtls/client';
+import { DtlsServer } from '../../../modules/dtls/server';
+import { DatagramPipe, SimHost } from '../../harness/sim';
 import { exportSession, importSession } from '../../../modules/dtls/session';
 import { parseRecords } from '../../../modules/dtls/record';
 
@@ -79,8 +82,6 @@ describe('DTLS handshake in memory (client + server on simulated time)', () => {
     r.client.close();
     r.host.clock.runAll();
     // A second client on the same server, with the imported session.
-    const { DtlsClient } = await import('../../../modules/dtls/client');
-    const { DatagramPipe } = await import('../../harness/sim');
     const pipe2 = new DatagramPipe(r.host.clock, 1);
     r.server.attach(pipe2.b, 'peer2');
     const c2 = new DtlsClient(r.host, pipe2.a, { psk: new Uint8Array(16).fill(9), identity: 'client1', ...BARE, session: importSession(blob) });
@@ -176,5 +177,86 @@ describe('DTLS handshake: refusing a misbehaving server', () => {
     setFilter(r, (_d, dir) => (dir === 'a->b' ? 'drop' : 'deliver'));
     const e = await assert.rejects(handshake(r), DtlsError);
     assert.equal((e as DtlsError).code, 'timeout');
+  });
+});
+
+describe('DTLS handshake: sizes, suites and API edges', () => {
+  it('a 64-byte PSK and a 128-byte identity (LwM2M Security Object limits) work', async () => {
+    const host = new SimHost({ seed: 11 });
+    const pipe = new DatagramPipe(host.clock, 1);
+    const psk = new Uint8Array(64).map((_, i) => 255 - i);
+    const identity = 'x'.repeat(128);
+    let seenIdentity = 0;
+    const server = new DtlsServer(host, { psk: (id) => ((seenIdentity = id.length), psk.slice()) });
+    server.attach(pipe.b);
+    const client = new DtlsClient(host, pipe.a, { psk, identity, ...BARE });
+    const p = client.connect();
+    host.clock.runAll();
+    await p;
+    assert.equal(seenIdentity, 128);
+    assert.equal(pipe.bytesSent(), 443 + 2 * 16 + 128);
+    assert.throws(() => new DtlsClient(host, pipe.a, { psk: new Uint8Array(65), identity }), DtlsError);
+  });
+  it('TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256 (RFC 5489): handshake and CBC records both ways', async () => {
+    const r = rig({ cipherSuites: [CipherSuiteId.TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256] }, { cipherSuites: [CipherSuiteId.TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256], hint: 'bootstrap' });
+    await handshake(r);
+    assert.equal(r.client.negotiated.cipherSuite, 0xc037);
+    assert.equal(r.client.identityHint && String.fromCharCode(...r.client.identityHint), 'bootstrap');
+    const got: number[] = [];
+    r.serverConn()!.onReceive = (d) => got.push(d.length);
+    const before = r.pipe.sent.length;
+    for (const n of [0, 1, 15, 16, 17, 20, 100]) r.client.send(new Uint8Array(n).fill(n));
+    r.host.clock.runAll();
+    assert.deepEqual(got, [0, 1, 15, 16, 17, 20, 100]);
+    // 20-byte payload: 13 header + 16 IV + 16*ceil((20 + 32 + 1) / 16) = 13 + 16 + 64
+    assert.equal(r.pipe.sent[before + 5].data.length, 13 + 16 + 64);
+  });
+  it('close() during the handshake rejects connect() with DtlsError("closed")', async () => {
+    const r = rig(BARE);
+    const p = r.client.connect();
+    r.host.clock.advance(1);
+    r.client.close();
+    const e = (await assert.rejects(p, DtlsError)) as DtlsError;
+    assert.equal(e.code, 'closed');
+    assert.throws(() => r.client.send(new Uint8Array(1)), DtlsError);
+  });
+});
+
+describe('DtlsServer: per-peer sessions', () => {
+  it('a client that restarts on the same address gets a cookie exchange and a fresh connection (RFC 6347 §4.2.8)', async () => {
+    const r = rig(BARE);
+    await handshake(r);
+    const first = r.serverConn()!;
+    let firstClosed = false;
+    first.onClose = () => (firstClosed = true);
+    const pipe2 = new DatagramPipe(r.host.clock, 1);
+    r.server.attach(pipe2.b, 'peer'); // same peer key: the same address and port
+    let second: unknown = null;
+    r.server.onConnection = (c) => (second = c);
+    const c2 = new DtlsClient(r.host, pipe2.a, { psk: new Uint8Array(16).map((_, i) => i), identity: 'client1', ...BARE });
+    const p = c2.connect();
+    r.host.clock.runAll();
+    await p;
+    assert.equal(r.server.helloVerifyRequests, 2);
+    assert.ok(second && second !== first, 'a new connection');
+    assert.ok(firstClosed, 'the stale one is gone');
+    assert.equal(r.server.connection('peer'), second);
+  });
+  it('keeps separate connections per peer', async () => {
+    const r = rig(BARE);
+    await handshake(r);
+    const pipe2 = new DatagramPipe(r.host.clock, 1);
+    r.server.attach(pipe2.b, 'peer2');
+    const c2 = new DtlsClient(r.host, pipe2.a, { psk: new Uint8Array(16).map((_, i) => i), identity: 'client1', ...BARE });
+    const p = c2.connect();
+    r.host.clock.runAll();
+    await p;
+    const got: string[] = [];
+    r.server.connection('peer')!.onReceive = (d) => got.push('1:' + String.fromCharCode(...d));
+    r.server.connection('peer2')!.onReceive = (d) => got.push('2:' + String.fromCharCode(...d));
+    r.client.send(text('a'));
+    c2.send(text('b'));
+    r.host.clock.runAll();
+    assert.deepEqual(got.sort(), ['1:a', '2:b']);
   });
 });
