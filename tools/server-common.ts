@@ -7,11 +7,12 @@
 import { randomBytes } from 'node:crypto';
 import { utf8Decode } from '../modules/bytes/index';
 import { CoapEndpoint, Option, getStrings, getUint, type CoapConfig, type CoapResponse, type RequestHandler } from '../modules/coap/index';
+import { SimFlash } from '../modules/store/sim-flash';
 import { nobleCrypto } from '../modules/crypto/noble';
 import { CipherSuiteId, DtlsServer, type DtlsServerConnection } from '../modules/dtls/index';
 import type { FlashRegion, Host, LogLevel, TimerHandle } from '../modules/host';
 import type { DatagramChannel } from '../modules/transport/types';
-import { NodeUdpSocket } from './udp-node';
+import { NodeUdpSocket } from '../hosts/node/udp';
 
 export interface ServerOptions {
   port?: number;
@@ -28,29 +29,6 @@ export interface ServerOptions {
   coap?: Partial<CoapConfig>;
   /** Plain CoAP: forget a peer silent for this long that the server no longer needs. Default 600 000 ms. */
   idlePeerMs?: number;
-}
-
-/** A RAM flash region (NOR-like: writes only clear bits); the test servers never persist anything. */
-class RamFlash implements FlashRegion {
-  readonly data: Uint8Array;
-  constructor(
-    readonly size = 64 * 1024,
-    readonly sectorSize = 4096,
-  ) {
-    this.data = new Uint8Array(size).fill(0xff);
-  }
-  read(offset: number, length: number): Uint8Array {
-    if (offset < 0 || length < 0 || offset + length > this.size) throw new RangeError('flash read out of range');
-    return this.data.slice(offset, offset + length);
-  }
-  write(offset: number, data: Uint8Array): void {
-    if (offset < 0 || offset + data.length > this.size) throw new RangeError('flash write out of range');
-    for (let i = 0; i < data.length; i++) this.data[offset + i] &= data[i];
-  }
-  eraseSector(index: number): void {
-    if (index < 0 || (index + 1) * this.sectorSize > this.size) throw new RangeError('no such sector');
-    this.data.fill(0xff, index * this.sectorSize, (index + 1) * this.sectorSize);
-  }
 }
 
 /**
@@ -73,7 +51,7 @@ export function createNodeTestHost(log?: (line: string) => void): Host {
     crypto: nobleCrypto,
     flash(name: string): FlashRegion {
       let f = flashes.get(name);
-      if (!f) flashes.set(name, (f = new RamFlash()));
+      if (!f) flashes.set(name, (f = new SimFlash(64 * 1024, 4096)));
       return f;
     },
     deviceSecret: () => secret.slice(),

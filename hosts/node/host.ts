@@ -3,13 +3,13 @@
  * created owner-only on first run, the portable (noble) crypto provider and real timers.
  */
 import { randomBytes } from 'node:crypto';
-import * as dgram from 'node:dgram';
 import { join } from 'node:path';
 import { nobleCrypto } from '../../modules/crypto/noble';
 import type { FlashRegion, Host, LogLevel, TimerHandle } from '../../modules/host';
 import type { UdpOptions, UdpSocket } from '../../modules/transport/types';
 import { loadOrCreateDeviceSecret } from './device-secret';
 import { fileFlashProvider } from './flash-file';
+import { NodeUdpSocket } from './udp';
 
 export interface NodeHostOptions {
   /** Where flash regions and the device secret live (created 0700). */
@@ -24,49 +24,12 @@ export interface NodeHostOptions {
 
 const LEVELS: LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
-/** A UdpSocket usable at once: sends issued before the bind completes are queued by node:dgram. */
-class NodeHostUdp implements UdpSocket {
-  onMessage: ((data: Uint8Array, address: string, port: number) => void) | null = null;
-  onError: ((err: Error) => void) | null = null;
-  private readonly socket: dgram.Socket;
-  private closed = false;
-  constructor(options: UdpOptions) {
-    const address = options.address ?? '0.0.0.0';
-    this.socket = dgram.createSocket(address.includes(':') ? 'udp6' : 'udp4');
-    this.socket.on('message', (msg, rinfo) => {
-      const data = new Uint8Array(msg.length);
-      data.set(msg);
-      this.onMessage?.(data, rinfo.address, rinfo.port);
-    });
-    this.socket.on('error', (err) => this.onError?.(err));
-    this.socket.bind(options.port ?? 0, address);
-  }
-  get localPort(): number {
-    try {
-      return this.socket.address().port;
-    } catch {
-      return 0;
-    }
-  }
-  send(data: Uint8Array, address: string, port: number): void {
-    if (this.closed) return;
-    this.socket.send(data, port, address, (err) => {
-      if (err) this.onError?.(err);
-    });
-  }
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.socket.close();
-  }
-}
-
 export class NodeHost implements Host {
   readonly crypto = nobleCrypto;
   private readonly flashes = new Map<string, FlashRegion>();
   private readonly makeFlash: (name: string) => FlashRegion;
   private readonly secretPath: string;
-  private readonly sockets = new Set<NodeHostUdp>();
+  private readonly sockets = new Set<NodeUdpSocket>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly minLevel: number;
   private readonly sink: NonNullable<NodeHostOptions['log']>;
@@ -102,7 +65,7 @@ export class NodeHost implements Host {
     return f;
   }
   udp(options: UdpOptions): UdpSocket {
-    const s = new NodeHostUdp(options);
+    const s = NodeUdpSocket.create(options);
     this.sockets.add(s);
     const close = s.close.bind(s);
     s.close = () => {

@@ -15,7 +15,7 @@ import { nobleCrypto } from '../../modules/crypto/noble';
 import { udpChannel, type DatagramChannel } from '../../modules/transport/types';
 import { CoapEndpoint, Code, decodeMessage, Method, Option, codeString, getOption, getUint, type ResponseSpec, type IncomingRequest, type CoapResponse } from '../../modules/coap/index';
 import { utf8Decode, utf8Encode } from '../../modules/bytes/index';
-import { NodeUdpSocket } from '../../tools/udp-node';
+import { NodeUdpSocket } from '../../hosts/node/udp';
 
 const SERVER_PORT = 5781; // our endpoint as a server
 const LIBCOAP_PORT = 5782; // coap-server-notls

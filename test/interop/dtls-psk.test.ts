@@ -7,7 +7,7 @@ import { DtlsClient, type DtlsClientOptions } from '../../modules/dtls/client';
 import { DtlsServer, type DtlsServerConnection } from '../../modules/dtls/server';
 import { DtlsAlert, DtlsError } from '../../modules/dtls/errors';
 import { CipherSuiteId } from '../../modules/dtls/constants';
-import { NodeUdpSocket } from '../../tools/udp-node';
+import { NodeUdpSocket } from '../../hosts/node/udp';
 import { nodeHost, udpConnect, PSK, PSK_HEX, sleep, type UdpChannel } from '../node/dtls/support';
 import { startOpenSslServer, startOpenSslClient, startGnutlsEcho, startCoapServer, startPionEcho, stopAllPeers, peersAvailable } from '../../tools/peers/peers.mjs';
 

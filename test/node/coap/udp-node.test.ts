@@ -1,7 +1,7 @@
 // tools/udp-node.ts against node:dgram as the independent peer.
 import * as dgram from 'node:dgram';
 import { assert } from '../../harness/assert';
-import { NodeUdpSocket } from '../../../tools/udp-node';
+import { NodeUdpSocket } from '../../../hosts/node/udp';
 import { udpChannel } from '../../../modules/transport/types';
 
 describe('tools/udp-node NodeUdpSocket', () => {

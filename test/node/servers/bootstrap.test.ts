@@ -12,7 +12,7 @@ import type { DatagramChannel } from '../../../modules/transport/types';
 import { udpChannel } from '../../../modules/transport/types';
 import { BootstrapTestServer, type BootstrapPlan } from '../../../tools/bootstrap-server';
 import { createNodeTestHost } from '../../../tools/server-common';
-import { NodeUdpSocket } from '../../../tools/udp-node';
+import { NodeUdpSocket } from '../../../hosts/node/udp';
 
 const PORT = 5803;
 const DTLS_PORT = 5804;

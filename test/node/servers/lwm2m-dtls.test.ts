@@ -12,7 +12,7 @@ import { CipherSuiteId, DtlsClient, type DtlsSession, type RetransmitOptions } f
 import { udpChannel } from '../../../modules/transport/types';
 import { Lwm2mTestServer } from '../../../tools/lwm2m-server';
 import { createNodeTestHost } from '../../../tools/server-common';
-import { NodeUdpSocket } from '../../../tools/udp-node';
+import { NodeUdpSocket } from '../../../hosts/node/udp';
 
 const PORT = 5801;
 const GNUTLS_PORT = 5802;

@@ -9,7 +9,7 @@ import { CoapEndpoint, Code, Method, Option, getStrings } from '../../../modules
 import { udpChannel } from '../../../modules/transport/types';
 import { Lwm2mTestServer } from '../../../tools/lwm2m-server';
 import { createNodeTestHost } from '../../../tools/server-common';
-import { NodeUdpSocket } from '../../../tools/udp-node';
+import { NodeUdpSocket } from '../../../hosts/node/udp';
 
 const PORT = 5805;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -3,7 +3,7 @@
  * for the Node host, the interop tests and the desktop tools. IPv4 or IPv6 by the bind address.
  */
 import * as dgram from 'node:dgram';
-import type { UdpOptions, UdpSocket } from '../modules/transport/types';
+import type { UdpOptions, UdpSocket } from '../../modules/transport/types';
 
 export class NodeUdpSocket implements UdpSocket {
   onMessage: ((data: Uint8Array, address: string, port: number) => void) | null = null;
@@ -20,7 +20,19 @@ export class NodeUdpSocket implements UdpSocket {
     socket.on('error', (err) => this.onError?.(err));
   }
 
-  /** Binds a socket (port 0 or absent: ephemeral; address defaults to 127.0.0.1). */
+  /**
+   * A socket usable at once, as the Host interface needs: node:dgram queues sends issued before the
+   * bind completes. Binds to `options.address` (default 0.0.0.0) and port (default ephemeral).
+   */
+  static create(options: UdpOptions = {}): NodeUdpSocket {
+    const address = options.address ?? '0.0.0.0';
+    const socket = dgram.createSocket(address.includes(':') ? 'udp6' : 'udp4');
+    const s = new NodeUdpSocket(socket);
+    socket.bind(options.port ?? 0, address);
+    return s;
+  }
+
+  /** Binds a socket and resolves once bound (port 0 or absent: ephemeral; address defaults to 127.0.0.1). */
   static open(options: UdpOptions = {}): Promise<NodeUdpSocket> {
     const address = options.address ?? '127.0.0.1';
     const socket = dgram.createSocket(address.includes(':') ? 'udp6' : 'udp4');
@@ -35,7 +47,11 @@ export class NodeUdpSocket implements UdpSocket {
   }
 
   get localPort(): number {
-    return this.socket.address().port;
+    try {
+      return this.socket.address().port;
+    } catch {
+      return 0; // not bound yet
+    }
   }
 
   send(data: Uint8Array, address: string, port: number): void {
