@@ -42,9 +42,8 @@ function writeSeqNum(out: Uint8Array, o: number, epoch: number, seq: number): vo
   out[o + 7] = seq & 0xff;
 }
 
-/** seq_num(8) | type | version | length: the AEAD additional data and the MAC header. */
-function pseudoHeader(epoch: number, seq: number, type: number, length: number): Uint8Array {
-  const ad = new Uint8Array(13);
+/** seq_num(8) | type | version | length: the AEAD additional data and the MAC header (into `ad` when given). */
+function pseudoHeader(epoch: number, seq: number, type: number, length: number, ad = new Uint8Array(13)): Uint8Array {
   writeSeqNum(ad, 0, epoch, seq);
   ad[8] = type;
   ad[9] = DTLS12 >>> 8;
@@ -53,6 +52,12 @@ function pseudoHeader(epoch: number, seq: number, type: number, length: number):
   ad[12] = length & 0xff;
   return ad;
 }
+
+/**
+ * One AAD buffer for every CCM_8 record of every connection: it is rebuilt for each record and read
+ * only during that ccmSeal/ccmOpen call, and holds nothing secret (it is all on the wire).
+ */
+const CCM_AAD = new Uint8Array(13);
 
 class Ccm8Cipher implements RecordCipher {
   readonly overhead = 16;
@@ -65,7 +70,7 @@ class Ccm8Cipher implements RecordCipher {
   }
   seal(type: number, epoch: number, seq: number, plaintext: Uint8Array): Uint8Array {
     writeSeqNum(this.nonce, 4, epoch, seq);
-    const sealed = ccmSeal(this.aes, this.nonce, pseudoHeader(epoch, seq, type, plaintext.length), plaintext, 8);
+    const sealed = ccmSeal(this.aes, this.nonce, pseudoHeader(epoch, seq, type, plaintext.length, CCM_AAD), plaintext, 8);
     const out = new Uint8Array(8 + sealed.length);
     out.set(this.nonce.subarray(4), 0);
     out.set(sealed, 8);
@@ -76,7 +81,7 @@ class Ccm8Cipher implements RecordCipher {
     // The explicit nonce is the sender's choice; RFC 6655 has it equal epoch||seq but we use what it sent.
     this.nonce.set(fragment.subarray(0, 8), 4);
     try {
-      return ccmOpen(this.aes, this.nonce, pseudoHeader(epoch, seq, type, fragment.length - 16), fragment.subarray(8), 8);
+      return ccmOpen(this.aes, this.nonce, pseudoHeader(epoch, seq, type, fragment.length - 16, CCM_AAD), fragment.subarray(8), 8);
     } catch {
       return null;
     }

@@ -273,12 +273,15 @@ export class DtlsClient extends DtlsConnection {
     const items = [this.handshakeItem(HandshakeType.client_key_exchange, marshalClientKeyExchange({ identity: this.identity, publicKey }), 0)];
     const pms = pskPremasterSecret(this.psk, other);
     wipe(other);
-    this.master = this.emsNegotiated ? extendedMasterSecret(this.crypto, pms, this.handshakeHash()) : masterSecret(this.crypto, pms, this.clientRandom, this.serverRandom);
+    // The transcript through ClientKeyExchange is both RFC 7627's session_hash and the input of our
+    // Finished (§7.4.9: every handshake message before it; CCS is not one): hash it once.
+    const hash = this.handshakeHash();
+    this.master = this.emsNegotiated ? extendedMasterSecret(this.crypto, pms, hash) : masterSecret(this.crypto, pms, this.clientRandom, this.serverRandom);
     wipe(pms);
     this.installKeys();
     items.push(this.ccsItem());
     this.writeEpoch = 1;
-    const vd = verifyData(this.crypto, this.master, 'client finished', this.handshakeHash());
+    const vd = verifyData(this.crypto, this.master, 'client finished', hash);
     items.push(this.handshakeItem(HandshakeType.finished, vd, 1));
     this.phase = 'await-finished';
     this.sendFlight(items, true);

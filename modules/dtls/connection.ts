@@ -64,6 +64,10 @@ export abstract class DtlsConnection implements DatagramChannel {
   protected maxPlaintext = MAX_PLAINTEXT;
   private flight: FlightItem[] | null = null;
   private timer: TimerHandle | null = null;
+  /** host.now() at which the current flight's retransmission falls due. */
+  private timerDue = 0;
+  /** host.now() at which the pending host timer fires (<= timerDue). */
+  private timerFires = 0;
   protected readonly retransmit: RetransmitTimer;
   /** Records of the next epoch that arrived before the ChangeCipherSpec (reordering). */
   private ahead: Record[] = [];
@@ -141,7 +145,8 @@ export abstract class DtlsConnection implements DatagramChannel {
 
   /** Sends a new flight; with `awaitReply` the retransmission timer runs until the next flight. */
   protected sendFlight(items: FlightItem[], awaitReply: boolean): void {
-    this.stopTimer();
+    // A timer that is still pending is reused when it falls due no later than the new flight's (see onTimer).
+    if (!awaitReply) this.stopTimer();
     this.flight = items;
     this.retransmit.reset();
     this.transmitFlight();
@@ -176,8 +181,22 @@ export abstract class DtlsConnection implements DatagramChannel {
     for (const d of datagrams) this.sendDatagram(d);
   }
 
+  /**
+   * Arms the retransmission timer for `retransmit.current` from now. A host timer already pending
+   * that fires no later is kept and re-armed for the rest when it fires (onTimer), so a handshake
+   * whose flights are answered in time sets one host timer and clears it once.
+   */
   private startTimer(): void {
-    this.timer = this.host.setTimer(this.retransmit.current, () => this.onTimeout());
+    const now = this.host.now();
+    this.timerDue = now + this.retransmit.current;
+    if (this.timer !== null && this.timerFires <= this.timerDue) return;
+    this.stopTimer();
+    this.armTimer(now, this.retransmit.current);
+  }
+
+  private armTimer(now: number, ms: number): void {
+    this.timerFires = now + ms;
+    this.timer = this.host.setTimer(ms, () => this.onTimer());
   }
 
   protected stopTimer(): void {
@@ -185,8 +204,18 @@ export abstract class DtlsConnection implements DatagramChannel {
     this.timer = null;
   }
 
-  private onTimeout(): void {
+  private onTimer(): void {
     this.timer = null;
+    const now = this.host.now();
+    // Fired for an earlier flight's deadline: wait for the rest of the current one's.
+    if (now < this.timerDue) {
+      this.armTimer(now, this.timerDue - now);
+      return;
+    }
+    this.onTimeout();
+  }
+
+  private onTimeout(): void {
     if (this._state !== 'handshake') return;
     if (!this.retransmit.backoff()) {
       this.fail(new DtlsError('timeout', `handshake timed out: no answer after ${this.retransmit.count} retransmissions`));

@@ -27,10 +27,26 @@ export function marshalRecordHeader(h: RecordHeader, w: ByteWriter): void {
 }
 
 export function marshalRecord(type: ContentType, epoch: number, sequence: number, fragment: Uint8Array, version = DTLS12): Uint8Array {
-  const w = new ByteWriter(RECORD_HEADER_LENGTH + fragment.length);
-  marshalRecordHeader({ type, version, epoch, sequence, length: fragment.length }, w);
-  w.bytes(fragment);
-  return w.toBytes();
+  // Written in place (one allocation per record): type | version | epoch | seq48 | length | fragment.
+  const n = fragment.length;
+  const out = new Uint8Array(RECORD_HEADER_LENGTH + n);
+  const hi = Math.floor(sequence / 0x100000000);
+  const lo = sequence - hi * 0x100000000;
+  out[0] = type;
+  out[1] = (version >>> 8) & 0xff;
+  out[2] = version & 0xff;
+  out[3] = (epoch >>> 8) & 0xff;
+  out[4] = epoch & 0xff;
+  out[5] = (hi >>> 8) & 0xff;
+  out[6] = hi & 0xff;
+  out[7] = lo >>> 24;
+  out[8] = (lo >>> 16) & 0xff;
+  out[9] = (lo >>> 8) & 0xff;
+  out[10] = lo & 0xff;
+  out[11] = (n >>> 8) & 0xff;
+  out[12] = n & 0xff;
+  out.set(fragment, RECORD_HEADER_LENGTH);
+  return out;
 }
 
 function knownType(t: number): boolean {

@@ -6,13 +6,15 @@
 import { AlertDescription, AlertLevel } from '../constants';
 import { DtlsAlert } from '../errors';
 import type { HandshakeFragment } from './header';
-import { marshalHandshake } from './header';
-import type { HandshakeType } from '../constants';
+import { HANDSHAKE_HEADER_LENGTH, type HandshakeType } from '../constants';
 
 interface Pending {
   type: HandshakeType;
-  body: Uint8Array;
-  have: Uint8Array; // one flag per byte: simple and bounded by maxMessage
+  /** The message as if unfragmented: header (offset 0, fragment_length = length) then the body. */
+  raw: Uint8Array;
+  body: Uint8Array; // a view of raw
+  /** One flag per byte (simple, bounded by maxMessage); null while every byte is known (whole fragment). */
+  have: Uint8Array | null;
   filled: number;
 }
 
@@ -44,16 +46,34 @@ export class Reassembler {
     if (!p) {
       // The next message is always taken (it is capped by maxMessage); later ones only while they fit.
       if (f.messageSeq !== this.next && this.buffered + f.length > this.maxBuffered) return true;
-      p = { type: f.type, body: new Uint8Array(f.length), have: new Uint8Array(f.length), filled: 0 };
+      // The message is kept in its hashed form (§4.2.6) from the start: pop() hands it out without a copy.
+      const raw = new Uint8Array(HANDSHAKE_HEADER_LENGTH + f.length);
+      raw[0] = f.type;
+      raw[1] = raw[9] = (f.length >>> 16) & 0xff;
+      raw[2] = raw[10] = (f.length >>> 8) & 0xff;
+      raw[3] = raw[11] = f.length & 0xff;
+      raw[4] = (f.messageSeq >>> 8) & 0xff;
+      raw[5] = f.messageSeq & 0xff;
+      const body = raw.subarray(HANDSHAKE_HEADER_LENGTH);
+      if (f.fragmentOffset === 0 && f.fragmentLength === f.length) {
+        // The common case, an unfragmented message: no per-byte bookkeeping.
+        body.set(f.body.subarray(0, f.length));
+        p = { type: f.type, raw, body, have: null, filled: f.length };
+        this.pending.set(f.messageSeq, p);
+        this.buffered += f.length;
+        return true;
+      }
+      p = { type: f.type, raw, body, have: new Uint8Array(f.length), filled: 0 };
       this.pending.set(f.messageSeq, p);
       this.buffered += f.length;
     } else if (p.type !== f.type || p.body.length !== f.length) {
       throw new DtlsAlert(AlertLevel.fatal, AlertDescription.illegal_parameter, 'handshake fragments of one message disagree on type or length');
     }
+    const have = p.have;
     for (let i = 0; i < f.fragmentLength; i++) {
       const at = f.fragmentOffset + i;
-      if (!p.have[at]) {
-        p.have[at] = 1;
+      if (have && !have[at]) {
+        have[at] = 1;
         p.filled++;
       }
       p.body[at] = f.body[i];
@@ -67,7 +87,7 @@ export class Reassembler {
     if (!p || p.filled !== p.body.length) return null;
     this.pending.delete(this.next);
     this.buffered -= p.body.length;
-    const m = { type: p.type, messageSeq: this.next, body: p.body, raw: marshalHandshake(p.type, this.next, p.body) };
+    const m = { type: p.type, messageSeq: this.next, body: p.body, raw: p.raw };
     this.next++;
     return m;
   }

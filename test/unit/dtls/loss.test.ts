@@ -76,6 +76,22 @@ describe('DTLS handshake under loss (simulated time, RFC 7925 timer)', () => {
     assert.equal(sends[3] - sends[2], 9000);
   });
 
+  it('a flight sent before the previous flight timed out gets its own full 9 s (no early retransmission)', async () => {
+    const r = rig(BARE);
+    // flight 2 (HelloVerifyRequest) is held until 5 s, so flight 3 leaves at about 5 s while the timer
+    // armed for flight 1 (due at 9 s) is still pending; flight 3 is then lost once.
+    let c2s = 0;
+    setFilter(r, (_d, d) => (d === 'b->a' && r.host.now() < 5000 ? 'hold' : d === 'a->b' && c2s++ === 1 ? 'drop' : 'deliver'));
+    r.host.clock.setTimer(5000, () => r.pipe.releaseHeld());
+    await handshake(r);
+    assert.equal(r.client.state, 'established');
+    const sends = r.times.filter((t) => t.dir === 'a->b').map((t) => t.at);
+    assert.equal(sends[0], 0);
+    assert.ok(sends[1] >= 5000 && sends[1] < 5010, `flight 3 at ${sends[1]} ms`);
+    assert.equal(sends[2] - sends[1], 9000, `flight 3 retransmitted 9 s after it was sent, not at flight 1's 9 s: ${sends.join(', ')}`);
+    assert.equal(r.client.stats.retransmissions, 1);
+  });
+
   it('completes when every datagram is duplicated', async () => {
     const r = rig(BARE);
     setFilter(r, () => 'duplicate');
