@@ -1,6 +1,6 @@
 /**
  * xs-lwm2m public entry: one namespace per layer. This is what rollup bundles for XS (dist/) and
- * what the Moddable manifest exposes as the "xs-lwm2m" module.
+ * what the Moddable manifest exposes as "xs-lwm2m/modules/index" (see manifest.json and hosts/sim).
  */
 export * as bytes from './bytes/index';
 export * as crypto from './crypto/index';

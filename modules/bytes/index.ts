@@ -4,9 +4,9 @@
 
 /** Thrown by the bytes helpers themselves (bad hex, out-of-range integers). */
 export class BytesError extends Error {
+  override name = 'BytesError';
   constructor(message: string) {
     super(message);
-    this.name = 'BytesError';
   }
 }
 

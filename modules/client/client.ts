@@ -274,8 +274,7 @@ export class Lwm2mClient {
     if (this.purgeTimer) this.host.clearTimer(this.purgeTimer);
     this.purgeTimer = this.host.setTimer(account.bootstrapAccountTimeoutS * 1000, () => {
       this.purgeTimer = null;
-      const r = this.dm.handle({ kind: 'bootstrap-delete', path: [0, account.securityIid] }, { kind: 'internal' });
-      if (codeClass(r.code) === 2) this.emit({ type: 'bootstrap-account-purged' });
+      if (this.dm.purgeBootstrapAccount()) this.emit({ type: 'bootstrap-account-purged' });
     });
   }
 

@@ -9,11 +9,11 @@ export type ClientErrorCode =
 
 /** Failures of the client layer; messages name the server URI or path, never key material. */
 export class ClientError extends Error {
+  override name = 'ClientError';
   constructor(
     readonly code: ClientErrorCode,
     message: string,
   ) {
     super(message);
-    this.name = 'ClientError';
   }
 }

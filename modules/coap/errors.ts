@@ -26,6 +26,7 @@ export interface CoapHeaderInfo {
 }
 
 export class CoapFormatError extends Error {
+  override name = 'CoapFormatError';
   constructor(
     readonly code: CoapFormatErrorCode,
     message: string,
@@ -33,33 +34,32 @@ export class CoapFormatError extends Error {
     readonly header: CoapHeaderInfo | null = null,
   ) {
     super(message);
-    this.name = 'CoapFormatError';
   }
 }
 
 /** A Confirmable request went unacknowledged after MAX_RETRANSMIT retransmissions, or no (separate) response came in time. */
 export class CoapTimeoutError extends Error {
+  override name = 'CoapTimeoutError';
   constructor(
     message: string,
     readonly transmissions: number,
   ) {
     super(message);
-    this.name = 'CoapTimeoutError';
   }
 }
 
 /** The peer answered our message with RST (RFC 7252 §4.2, §4.3). */
 export class CoapResetError extends Error {
+  override name = 'CoapResetError';
   constructor(message: string) {
     super(message);
-    this.name = 'CoapResetError';
   }
 }
 
 /** The endpoint was closed while the request was outstanding. */
 export class CoapClosedError extends Error {
+  override name = 'CoapClosedError';
   constructor() {
     super('CoAP endpoint closed');
-    this.name = 'CoapClosedError';
   }
 }

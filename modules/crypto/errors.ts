@@ -11,11 +11,11 @@ export type CryptoErrorCode =
 
 /** Every failure of the crypto layer. `code` is stable for callers; the message never contains secret bytes. */
 export class CryptoError extends Error {
+  override name = 'CryptoError';
   constructor(
     readonly code: CryptoErrorCode,
     message: string,
   ) {
     super(message);
-    this.name = 'CryptoError';
   }
 }

@@ -141,7 +141,7 @@ function nibbleTable(table: number[]): Uint32Array {
 }
 // Built on first use, so an application that never meets a 3DES key never pays their 10 KB.
 const NO_TABLE: Uint32Array = new Uint32Array(0);
-let SP = NO_TABLE, IP_T = NO_TABLE, FP_T = NO_TABLE, PC2_C = NO_TABLE, PC2_D = NO_TABLE;
+let SP: Uint32Array = NO_TABLE, IP_T: Uint32Array = NO_TABLE, FP_T: Uint32Array = NO_TABLE, PC2_C: Uint32Array = NO_TABLE, PC2_D: Uint32Array = NO_TABLE;
 function ensureTables(): void {
   if (SP !== NO_TABLE) return;
   SP = spTable();

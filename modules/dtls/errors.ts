@@ -12,17 +12,18 @@ export type DtlsErrorCode =
   | 'state'; // an API call in the wrong state (send before connect, ...)
 
 export class DtlsError extends Error {
+  override name = 'DtlsError';
   constructor(
     readonly code: DtlsErrorCode,
     message: string,
   ) {
     super(message);
-    this.name = 'DtlsError';
   }
 }
 
 /** A TLS alert. `sentByPeer` tells whether the peer sent it (true) or we raise it (false). */
 export class DtlsAlert extends DtlsError {
+  override name = 'DtlsAlert';
   constructor(
     readonly level: AlertLevel,
     readonly description: AlertDescription,
@@ -30,7 +31,6 @@ export class DtlsAlert extends DtlsError {
     readonly sentByPeer = false,
   ) {
     super('alert', `${sentByPeer ? 'peer sent' : 'DTLS'} ${level === AlertLevel.fatal ? 'fatal' : 'warning'} alert ${alertName(description)}: ${message}`);
-    this.name = 'DtlsAlert';
   }
 }
 

@@ -462,6 +462,17 @@ export class DataModel {
   }
 
   /** Removes an instance, its ACL instance and its stored record. */
+  /**
+   * Bootstrap-Server Account Timeout (0/x/12, Core §E.1): the client itself removes the Bootstrap-Server
+   * account, which no Bootstrap-Delete may touch. Its secrets are wiped in memory and in the store.
+   */
+  purgeBootstrapAccount(): boolean {
+    const iid = this.security.bootstrapInstance();
+    if (iid === undefined) return false;
+    this.removeInstance(0, iid);
+    return true;
+  }
+
   private removeInstance(oid: number, iid: number): void {
     if (oid === 0) {
       this.security.remove(iid);

@@ -14,12 +14,12 @@ export type FormatErrorCode =
   | 'unsupported';
 
 export class Lwm2mFormatError extends Error {
+  override name = 'Lwm2mFormatError';
   constructor(
     readonly code: FormatErrorCode,
     message: string,
   ) {
     super(message);
-    this.name = 'Lwm2mFormatError';
   }
 }
 

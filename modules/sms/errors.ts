@@ -5,17 +5,17 @@
 
 /** A TPDU, address, UDH or timestamp that does not follow TS 23.040 / TS 23.038. */
 export class SmsFormatError extends Error {
+  override name = 'SmsFormatError';
   constructor(message: string) {
     super(message);
-    this.name = 'SmsFormatError';
   }
 }
 
 /** A configuration that the LwM2M SMS security rules refuse (raised at configuration time). */
 export class SmsConfigError extends Error {
+  override name = 'SmsConfigError';
   constructor(message: string) {
     super(message);
-    this.name = 'SmsConfigError';
   }
 }
 
@@ -48,6 +48,7 @@ export const POR_STATUS: Readonly<Record<SecuredPacketReason, number>> = {
 };
 
 export class SecuredPacketError extends Error {
+  override name = 'SecuredPacketError';
   /** The TS 102 225 response status code (01..0A) this failure corresponds to. */
   readonly status: number;
   constructor(
@@ -55,7 +56,6 @@ export class SecuredPacketError extends Error {
     message: string,
   ) {
     super(message);
-    this.name = 'SecuredPacketError';
     this.status = POR_STATUS[reason];
   }
 }

@@ -22,11 +22,11 @@ export type StoreErrorCode =
  * power cut) pass through untouched, since the store cannot know better than the host what they mean.
  */
 export class StoreError extends Error {
+  override name = 'StoreError';
   constructor(
     readonly code: StoreErrorCode,
     message: string,
   ) {
     super(message);
-    this.name = 'StoreError';
   }
 }

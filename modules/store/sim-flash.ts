@@ -9,16 +9,16 @@
 import type { FlashRegion } from '../host';
 
 export class PowerCut extends Error {
+  override name = 'PowerCut';
   constructor(message = 'simulated power cut') {
     super(message);
-    this.name = 'PowerCut';
   }
 }
 
 export class SimFlashError extends Error {
+  override name = 'SimFlashError';
   constructor(message: string) {
     super(message);
-    this.name = 'SimFlashError';
   }
 }
 

@@ -5,9 +5,10 @@
 import { toHex } from '../../modules/bytes/index';
 
 export class AssertionError extends Error {
+  override name = 'AssertionError';
   constructor(message: string) {
     super(message);
-    this.name = 'AssertionError';
+
   }
 }
 

@@ -47,5 +47,14 @@ export const DEVICE_LIKE_GLOBALS = `
   }
   Math.random = function () { throw new Error('Math.random is not allowed: use Host.randomBytes'); };
   g.TextEncoder = undefined;
+  // A Moddable device preloads modules and freezes the built-in prototypes (documentation/xs/preload.md):
+  // assigning an inherited property such as Error.prototype.name then throws. Freeze them here too.
+  for (const C of [Object, Function, Array, Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError,
+    Map, Set, WeakMap, WeakSet, Promise, Date, RegExp, String, Number, Boolean, Symbol, BigInt, ArrayBuffer, DataView,
+    Uint8Array, Int8Array, Uint16Array, Int16Array, Uint32Array, Int32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array,
+    Object.getPrototypeOf(Uint8Array)]) {
+    Object.freeze(C.prototype);
+    Object.freeze(C);
+  }
 })();
 `;

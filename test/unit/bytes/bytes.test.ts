@@ -9,11 +9,8 @@ import {
 } from '../../../modules/bytes/index';
 
 class ParseError extends Error {
+  override name = 'ParseError';
   readonly code = 'truncated';
-  constructor(message: string) {
-    super(message);
-    this.name = 'ParseError';
-  }
 }
 
 describe('hex', () => {

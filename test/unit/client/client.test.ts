@@ -303,4 +303,44 @@ describe('LwM2M client on simulated time', () => {
     const upd = r.servers.get(DM_URI)!.requests.at(-1)!;
     assert.deepEqual(upd.path, ['rd', 'x1']);
   });
+
+  it('purges the Bootstrap-Server account after its Account Timeout', async () => {
+    let bsSeen = 0;
+    const r = rig({ accounts: [{ uri: BS_URI, bootstrap: true, securityMode: 3, bootstrapAccountTimeoutS: 120 }] }, {
+      [BS_URI]: (req) => {
+        bsSeen++;
+        return req.path[0] === 'bs' ? { code: 0x44 } : { code: 0x84 };
+      },
+      [DM_URI]: registrar(),
+    });
+    void r.client.start();
+    await runUntil(r.host, () => r.events.some((e) => e.type === 'bootstrap-request-sent'), 10_000);
+    const bs = r.servers.get(BS_URI)!.endpoint;
+    const sec: Entry[] = [
+      { path: [0, 1, 0], type: 'string', value: DM_URI },
+      { path: [0, 1, 1], type: 'boolean', value: false },
+      { path: [0, 1, 2], type: 'integer', value: 3 },
+      { path: [0, 1, 10], type: 'integer', value: 101 },
+    ];
+    const srv: Entry[] = [
+      { path: [1, 0, 0], type: 'integer', value: 101 },
+      { path: [1, 0, 1], type: 'integer', value: 3600 },
+      { path: [1, 0, 6], type: 'boolean', value: false },
+      { path: [1, 0, 7], type: 'string', value: 'U' },
+    ];
+    void bs.request({ method: 'PUT', path: '/0/1', contentFormat: ContentFormat.Tlv, payload: encodeTlv([0, 1], sec, () => false) });
+    await runUntil(r.host, () => false, 300);
+    void bs.request({ method: 'PUT', path: '/1/0', contentFormat: ContentFormat.Tlv, payload: encodeTlv([1, 0], srv, () => false) });
+    await runUntil(r.host, () => false, 300);
+    void bs.request({ method: 'POST', path: '/bs' });
+    await runUntil(r.host, () => r.events.some((e) => e.type === 'registered'), 10_000);
+    const finishedAt = r.host.now();
+    assert.ok(r.dm.security.bootstrapInstance() !== undefined, 'bootstrap account present right after bootstrap');
+    await runUntil(r.host, () => r.events.some((e) => e.type === 'bootstrap-account-purged'), 200_000);
+    const purgedAfter = r.host.now() - finishedAt;
+    assert.ok(purgedAfter >= 119_000 && purgedAfter <= 121_000, `purged after ${purgedAfter} ms`);
+    assert.equal(r.dm.security.bootstrapInstance(), undefined);
+    assert.ok(bsSeen >= 1);
+    assert.equal(r.client.registrations().get(101), '/rd/x1', 'the DM registration is untouched');
+  });
 });
