@@ -14,7 +14,8 @@ import { CoapEndpoint, type CoapConfig, type IncomingRequest, type ResponseSpec 
 import { Option, getStrings } from '../coap/options';
 import type { Host, TimerHandle } from '../host';
 import type { DataModel } from '../lwm2m/data-model';
-import { formatPath, parsePath, type Path } from '../lwm2m/types';
+import { decodeSenmlCbor, encodeSenmlCbor } from '../lwm2m/formats/senml-cbor';
+import { ContentFormat, formatPath, parsePath, type Entry, type Path } from '../lwm2m/types';
 import { readAccounts, type ServerAccount } from './accounts';
 import { UdpDtlsConnector, type Connector, type OpenedChannel } from './connector';
 import { ClientError } from './errors';
@@ -171,6 +172,28 @@ export class Lwm2mClient {
   async update(ssid?: number): Promise<void> {
     const targets = ssid === undefined ? [...this.sessions.values()] : [this.sessions.get(ssid)].filter((s): s is ServerSession => !!s);
     await Promise.all(targets.map((s) => this.sendUpdate(s)));
+  }
+
+  /**
+   * Send (Core §6.4.4, LwM2M 1.1): pushes the current values of `paths` to a DM server as one SenML CBOR
+   * pack (POST /dp), without the server asking. Only what that server may read is sent; a server whose
+   * Mute Send (1/x/23) is true gets nothing. Resolves with the server's response code.
+   */
+  async send(paths: string[], ssid?: number): Promise<number> {
+    const s = ssid === undefined ? [...this.sessions.values()].find((x) => x.location) : this.sessions.get(ssid);
+    if (!s || !s.endpoint || !s.location) throw new ClientError('no-account', ssid === undefined ? 'Send needs a registered DM server' : `not registered with server ${ssid}`);
+    const srv = s.account.serverIid === undefined ? undefined : this.dm.servers.read(s.account.serverIid);
+    if (srv?.get(23) === true) throw new ClientError('bad-config', `server ${s.ssid} has Mute Send set`);
+    const entries: Entry[] = [];
+    for (const p of paths) {
+      const path = parsePath(p);
+      const r = this.dm.handle({ kind: 'read', path, accept: ContentFormat.SenmlCbor }, { kind: 'server', shortServerId: s.ssid });
+      if (r.code !== 0x45 || !r.payload) throw new ClientError('bad-config', `Send: ${p} is not readable by server ${s.ssid} (${codeString(r.code)})`);
+      for (const e of decodeSenmlCbor(path, r.payload, this.dm.resolve)) entries.push(e);
+    }
+    const resp = await s.endpoint.request({ method: 'POST', path: ['dp'], contentFormat: ContentFormat.SenmlCbor, payload: encodeSenmlCbor([], entries) });
+    this.activity(s);
+    return resp.code;
   }
 
   /** Queue mode: the device woke up (timer or sensor); tell the servers so they deliver what they queued. */

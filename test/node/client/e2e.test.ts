@@ -7,6 +7,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import cbor from 'cbor';
 import { assert } from '../../harness/assert';
 import { NodeHost } from '../../../hosts/node/host';
 import { DataModel } from '../../../modules/lwm2m/data-model';
@@ -136,6 +137,27 @@ describe('client end to end over DTLS on loopback (Node host, local servers)', f
     const disc = await lwm2m.discover(EP, '/3303/0');
     assert.equal(disc.code, 0x45);
     assert.ok(disc.links.includes('</3303/0/5700>'), disc.links);
+  });
+
+  it('Send pushes a SenML CBOR pack that an independent CBOR decoder reads', async () => {
+    dev.temp.setValue(0, 5700, 19.5);
+    const before = lwm2m.sends.length;
+    assert.equal(await client.send(['/3303/0/5700', '/3/0/0']), 0x44);
+    const rec = lwm2m.sends[before];
+    assert.equal(rec.contentFormat, ContentFormat.SenmlCbor);
+    const pack = cbor.decodeFirstSync(Buffer.from(rec.payload)) as Map<number, unknown>[] | Record<string, unknown>[];
+    // SenML CBOR labels (RFC 8428 §6): bn -2, n 0, v 2, vs 3. Names may be split into bn + n.
+    const flat: Record<string, unknown> = {};
+    let bn = '';
+    for (const r of pack as Map<number, unknown>[]) {
+      const get = (k: number) => (r instanceof Map ? r.get(k) : (r as Record<string, unknown>)[String(k)]);
+      if (get(-2) !== undefined) bn = String(get(-2));
+      flat[bn + String(get(0) ?? '')] = get(2) ?? get(3);
+    }
+    assert.equal(flat['/3303/0/5700'], 19.5, JSON.stringify(flat));
+    assert.equal(flat['/3/0/0'], 'e2e', JSON.stringify(flat));
+    await assert.rejects(client.send(['/0/1/5']), (e: unknown) => (e as { code?: string }).code === 'bad-config');
+    dev.temp.setValue(0, 5700, 20);
   });
 
   it('never lets the DM server near the Security Object or a secret', async () => {
