@@ -24,6 +24,8 @@ export interface ServerAccount {
   bootstrapAccountTimeoutS: number;
   defaultPmin: number;
   defaultPmax: number | undefined;
+  /** DTLS/TLS Ciphersuite (0/x/16, LwM2M 1.1): IANA suite numbers to offer, in order; empty = the client's default. */
+  cipherSuites: number[];
 }
 
 function num(c: InstanceContent | undefined, rid: number, dflt: number): number {
@@ -43,6 +45,12 @@ function bytes(c: InstanceContent | undefined, rid: number): Uint8Array {
     return out;
   }
   return new Uint8Array(0);
+}
+
+function suites(v: Value | Map<number, Value> | undefined): number[] {
+  if (typeof v === 'number') return [v];
+  if (v instanceof Map) return [...v.keys()].sort((a, b) => a - b).map((k) => v.get(k)).filter((x): x is number => typeof x === 'number');
+  return [];
 }
 
 /** Every account the data model describes, bootstrap first. Instances without a URI are skipped. */
@@ -74,6 +82,7 @@ export function readAccounts(dm: DataModel): ServerAccount[] {
       bootstrapAccountTimeoutS: num(sec, 12, 0),
       defaultPmin: num(srv, 2, 0),
       defaultPmax: typeof pmax === 'number' && pmax > 0 ? pmax : undefined,
+      cipherSuites: suites(sec?.get(16)),
     });
   }
   out.sort((a, b) => Number(b.bootstrap) - Number(a.bootstrap) || (a.ssid ?? 0) - (b.ssid ?? 0));

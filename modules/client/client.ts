@@ -29,7 +29,7 @@ export type ClientEvent =
   | { type: 'bootstrap-finished'; accounts: number }
   | { type: 'bootstrap-failed'; reason: string; retryInMs: number }
   | { type: 'bootstrap-account-purged' }
-  | { type: 'connected'; ssid: number | undefined; uri: string; security: OpenedChannel['security']; resumed: boolean }
+  | { type: 'connected'; ssid: number | undefined; uri: string; security: OpenedChannel['security']; resumed: boolean; cipherSuite?: number }
   | { type: 'registered'; ssid: number; uri: string; location: string; lifetime: number }
   | { type: 'registration-failed'; ssid: number; uri: string; reason: string; retryInMs: number; failures: number }
   | { type: 'updated'; ssid: number; withObjects: boolean }
@@ -233,7 +233,7 @@ export class Lwm2mClient {
     let endpoint: CoapEndpoint | null = null;
     try {
       opened = await this.connector.open(account, this.dm);
-      this.emit({ type: 'connected', ssid: undefined, uri: account.uri, security: opened.security, resumed: !!opened.resumed });
+      this.emit({ type: 'connected', ssid: undefined, uri: account.uri, security: opened.security, resumed: !!opened.resumed, cipherSuite: opened.cipherSuite });
       endpoint = new CoapEndpoint(this.host, opened.channel, this.opts.coap);
       const finished = new Promise<void>((resolve, reject) => {
         const timeout = this.host.setTimer(this.opts.bootstrapTimeoutMs ?? 120_000, () => reject(new ClientError('bootstrap-failed', 'no Bootstrap-Finish before the timeout')));
@@ -322,7 +322,7 @@ export class Lwm2mClient {
   private async connect(s: ServerSession): Promise<void> {
     this.closeSession(s, false);
     const opened = await this.connector.open(s.account, this.dm);
-    this.emit({ type: 'connected', ssid: s.ssid, uri: s.account.uri, security: opened.security, resumed: !!opened.resumed });
+    this.emit({ type: 'connected', ssid: s.ssid, uri: s.account.uri, security: opened.security, resumed: !!opened.resumed, cipherSuite: opened.cipherSuite });
     s.opened = opened;
     const endpoint = new CoapEndpoint(this.host, opened.channel, this.opts.coap);
     s.endpoint = endpoint;

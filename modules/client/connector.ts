@@ -5,6 +5,7 @@
  */
 import { wipe } from '../bytes/index';
 import { DtlsClient } from '../dtls/client';
+import { CipherSuiteId } from '../dtls/constants';
 import type { DtlsClientOptions } from '../dtls/client';
 import type { DtlsSession } from '../dtls/session';
 import type { Host } from '../host';
@@ -21,6 +22,8 @@ export interface OpenedChannel {
   /** DTLS session for resumption, when the channel is DTLS. */
   session?: () => DtlsSession | null;
   resumed?: boolean;
+  /** The negotiated DTLS cipher suite (IANA number). */
+  cipherSuite?: number;
 }
 
 /** How the client reaches a server. Hosts with a modem or SMS provide their own. */
@@ -63,9 +66,16 @@ export class UdpDtlsConnector implements Connector {
     const socket = this.host.udp({ port: 0 });
     const lower = udpChannel(socket, address, uri.port);
     const session = this.opts.sessions?.load(account) ?? undefined;
+    // 0/x/16 picks the suites, e.g. TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256 for a low-entropy bootstrap secret.
+    const supported = account.cipherSuites.filter((id) => id === CipherSuiteId.TLS_PSK_WITH_AES_128_CCM_8 || id === CipherSuiteId.TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256);
+    if (account.cipherSuites.length > 0 && supported.length === 0) {
+      wipe(psk);
+      lower.close();
+      throw new ClientError('unsupported-security', `${account.uri}: none of the configured DTLS cipher suites (0/${account.securityIid}/16) is supported; PSK mode offers 0xC0A8 and 0xC037`);
+    }
     let client: DtlsClient;
     try {
-      client = new DtlsClient(this.host, lower, { ...this.opts.dtls, psk, identity: account.identity, session: session ?? undefined });
+      client = new DtlsClient(this.host, lower, { ...this.opts.dtls, ...(supported.length ? { cipherSuites: supported } : {}), psk, identity: account.identity, session: session ?? undefined });
     } finally {
       wipe(psk);
     }
@@ -77,6 +87,6 @@ export class UdpDtlsConnector implements Connector {
     }
     const exported = client.exportSession();
     if (exported && this.opts.sessions) this.opts.sessions.save(account, exported);
-    return { channel: client, security: 'dtls-psk', session: () => client.exportSession(), resumed: client.resumed };
+    return { channel: client, security: 'dtls-psk', session: () => client.exportSession(), resumed: client.resumed, cipherSuite: client.negotiated.cipherSuite ?? undefined };
   }
 }

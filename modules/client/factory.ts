@@ -28,6 +28,8 @@ export interface FactoryAccount {
   bootstrapAccountTimeoutS?: number;
   defaultPmin?: number;
   defaultPmax?: number;
+  /** DTLS suites to offer (0/x/16), e.g. [0xC037] (ECDHE-PSK) for a low-entropy bootstrap secret. */
+  cipherSuites?: number[];
 }
 
 export interface FactoryConfig {
@@ -57,7 +59,8 @@ export function applyFactoryConfig(dm: DataModel, config: FactoryConfig): number
       { path: [0, i, 12], type: 'integer', value: a.bootstrapAccountTimeoutS ?? 0 },
     ];
     if (!a.bootstrap) entries.push({ path: [0, i, 10], type: 'integer', value: a.shortServerId ?? 1 });
-    const payload = encodeTlv([0, i], entries, () => false);
+    (a.cipherSuites ?? []).forEach((id, k) => entries.push({ path: [0, i, 16, k], type: 'unsigned', value: id }));
+    const payload = encodeTlv([0, i], entries, (_o, r) => r === 16);
     try {
       const r = dm.handle({ kind: 'bootstrap-write', path: [0, i], payload, contentFormat: ContentFormat.Tlv }, { kind: 'internal' });
       if (r.code !== 0x44 && r.code !== 0x41) throw new ClientError('bad-config', `factory account ${i} (${a.uri}) refused: ${diagnosticText(r.payload, r.code)}`);

@@ -17,8 +17,14 @@ import { applyFactoryConfig } from '../../modules/client/factory';
 import { utf8Encode } from '../../modules/bytes/index';
 import { startCoapServer, freeUdpPort, type PeerHandle } from '../../tools/peers/peers.mjs';
 
-for (const variant of ['gnutls', 'openssl'] as const) {
-  describe(`client registers with libcoap coap-server-${variant} over DTLS PSK`, function () {
+const CASES = [
+  { variant: 'gnutls' as const, suites: undefined, expect: 0xc0a8 },
+  { variant: 'openssl' as const, suites: undefined, expect: 0xc0a8 },
+  // A low-entropy secret: the Security Object's 0/x/16 asks for TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256 (libcoap's OpenSSL build lacks it).
+  { variant: 'gnutls' as const, suites: [0xc037], expect: 0xc037 },
+];
+for (const { variant, suites, expect } of CASES) {
+  describe(`client registers with libcoap coap-server-${variant} over DTLS (suite 0x${expect.toString(16)})`, function () {
     this.timeout(60_000);
     let server: PeerHandle;
     let dataDir: string;
@@ -39,12 +45,13 @@ for (const variant of ['gnutls', 'openssl'] as const) {
       host = new NodeHost({ dataDir, logLevel: 'error' });
       const dm = new DataModel({ store: new MemoryObjectStore() });
       dm.register(new DeviceObject({ manufacturer: 'xs-lwm2m', binding: 'U' }));
-      applyFactoryConfig(dm, { accounts: [{ uri: `coaps://127.0.0.1:${server.info.dtlsPort}`, pskIdentity: 'client1', pskKey: utf8Encode('secretPSK'), shortServerId: 1, lifetime: 60 }] });
+      applyFactoryConfig(dm, { accounts: [{ uri: `coaps://127.0.0.1:${server.info.dtlsPort}`, pskIdentity: 'client1', pskKey: utf8Encode('secretPSK'), shortServerId: 1, lifetime: 60, cipherSuites: suites }] });
       const events: ClientEvent[] = [];
       const client = new Lwm2mClient({ host, endpointName: 'libcoap-peer', dataModel: dm, onEvent: (e) => events.push(e), retry: { failuresBeforeBootstrap: 99 } });
       await client.start();
       const connected = events.find((e) => e.type === 'connected');
       assert.ok(connected && connected.type === 'connected' && connected.security === 'dtls-psk', JSON.stringify(events));
+      assert.equal(connected.cipherSuite, expect, 'negotiated suite');
       const reg = events.find((e) => e.type === 'registered');
       assert.ok(reg && reg.type === 'registered', `no registration: ${JSON.stringify(events)}`);
       assert.equal(reg.location, '/rd', 'libcoap names the resource it created after the request path');
