@@ -19,13 +19,12 @@ import { ConnectivityObject } from '../modules/lwm2m/objects/connectivity';
 import { FirmwareObject } from '../modules/lwm2m/objects/firmware';
 import { InstanceObject, defineObject } from '../modules/lwm2m/model';
 import { MemoryObjectStore } from '../modules/lwm2m/persistence';
-import { encodeTlv } from '../modules/lwm2m/formats/tlv';
-import { ContentFormat, type Entry, type ResourceContent } from '../modules/lwm2m/types';
+import { ContentFormat, type ResourceContent } from '../modules/lwm2m/types';
 import { Lwm2mClient } from '../modules/client/client';
-import { applyFactoryConfig } from '../modules/client/factory';
+import { applyFactoryConfig, securityInstanceTlv, serverInstanceTlv } from '../modules/client/factory';
 import type { Connector } from '../modules/client/connector';
 import type { DatagramChannel } from '../modules/transport/types';
-import { equalBytes, fromHex, toHex, utf8Encode } from '../modules/bytes/index';
+import { equalBytes, fromHex, toHex } from '../modules/bytes/index';
 
 export type Phase = 'bootstrap' | 'register' | 'notify';
 export interface Recorded {
@@ -64,23 +63,10 @@ function deviceModel(): { dm: DataModel; temp: InstanceObject } {
 }
 
 function bootstrapWrites(): { path: string; payload: Uint8Array }[] {
-  const sec: Entry[] = [
-    { path: [0, 1, 0], type: 'string', value: DM_URI },
-    { path: [0, 1, 1], type: 'boolean', value: false },
-    { path: [0, 1, 2], type: 'integer', value: 0 },
-    { path: [0, 1, 3], type: 'opaque', value: utf8Encode('bench') },
-    { path: [0, 1, 5], type: 'opaque', value: DM_KEY },
-    { path: [0, 1, 10], type: 'integer', value: 101 },
-  ];
-  const srv: Entry[] = [
-    { path: [1, 0, 0], type: 'integer', value: 101 },
-    { path: [1, 0, 1], type: 'integer', value: 3600 },
-    { path: [1, 0, 6], type: 'boolean', value: false },
-    { path: [1, 0, 7], type: 'string', value: 'U' },
-  ];
+  const account = { uri: DM_URI, pskIdentity: 'bench', pskKey: DM_KEY, shortServerId: 101, lifetime: 3600 };
   return [
-    { path: '/0/1', payload: encodeTlv([0, 1], sec, () => false) },
-    { path: '/1/0', payload: encodeTlv([1, 0], srv, () => false) },
+    { path: '/0/1', payload: securityInstanceTlv(1, account) },
+    { path: '/1/0', payload: serverInstanceTlv(0, account) },
   ];
 }
 

@@ -16,11 +16,11 @@ import { NodeHost } from '../hosts/node/host';
 import { DataModel } from '../modules/lwm2m/data-model';
 import { DeviceObject } from '../modules/lwm2m/objects/device';
 import { InstanceObject, defineObject } from '../modules/lwm2m/model';
-import { encodeTlv, decodeTlv } from '../modules/lwm2m/formats/tlv';
-import { ContentFormat, type Entry, type ResourceContent } from '../modules/lwm2m/types';
+import { decodeTlv } from '../modules/lwm2m/formats/tlv';
+import { ContentFormat, type ResourceContent } from '../modules/lwm2m/types';
 import { KeyStore } from '../modules/store/key-store';
 import { Lwm2mClient, type ClientEvent } from '../modules/client/client';
-import { applyFactoryConfig, KeyStoreObjectStore } from '../modules/client/factory';
+import { applyFactoryConfig, KeyStoreObjectStore, securityInstanceTlv, serverInstanceTlv } from '../modules/client/factory';
 import { fromHex, toHex, utf8Decode, utf8Encode } from '../modules/bytes/index';
 import { Lwm2mTestServer } from './lwm2m-server';
 import { BootstrapTestServer } from './bootstrap-server';
@@ -146,20 +146,7 @@ async function localDemo(opts: Map<string, string | true>): Promise<void> {
 
   const lwm2m = await Lwm2mTestServer.start({ port: 0, psk: [{ identity: endpoint, key: dmKey }], log });
   const dmUri = `coaps://127.0.0.1:${lwm2m.port}`;
-  const secEntries: Entry[] = [
-    { path: [0, 1, 0], type: 'string', value: dmUri },
-    { path: [0, 1, 1], type: 'boolean', value: false },
-    { path: [0, 1, 2], type: 'integer', value: 0 },
-    { path: [0, 1, 3], type: 'opaque', value: utf8Encode(endpoint) },
-    { path: [0, 1, 5], type: 'opaque', value: dmKey },
-    { path: [0, 1, 10], type: 'integer', value: 101 },
-  ];
-  const srvEntries: Entry[] = [
-    { path: [1, 0, 0], type: 'integer', value: 101 },
-    { path: [1, 0, 1], type: 'integer', value: 20 },
-    { path: [1, 0, 6], type: 'boolean', value: false },
-    { path: [1, 0, 7], type: 'string', value: 'U' },
-  ];
+  const dmAccount = { uri: dmUri, pskIdentity: endpoint, pskKey: dmKey, shortServerId: 101, lifetime: 20 };
   const bootstrap = await BootstrapTestServer.start({
     port: 0,
     psk: [{ identity: `${endpoint}-bs`, key: bsKey }],
@@ -167,8 +154,8 @@ async function localDemo(opts: Map<string, string | true>): Promise<void> {
     plans: [{
       endpoint,
       writes: [
-        { path: '/0/1', payload: encodeTlv([0, 1], secEntries, () => false), contentFormat: ContentFormat.Tlv },
-        { path: '/1/0', payload: encodeTlv([1, 0], srvEntries, () => false), contentFormat: ContentFormat.Tlv },
+        { path: '/0/1', payload: securityInstanceTlv(1, dmAccount), contentFormat: ContentFormat.Tlv },
+        { path: '/1/0', payload: serverInstanceTlv(0, dmAccount), contentFormat: ContentFormat.Tlv },
       ],
     }],
   });

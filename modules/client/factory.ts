@@ -46,21 +46,7 @@ export function applyFactoryConfig(dm: DataModel, config: FactoryConfig): number
   let written = 0;
   let serverIid = 0;
   config.accounts.forEach((a, i) => {
-    const mode = a.securityMode ?? (a.pskKey ? SecurityMode.PSK : SecurityMode.NoSec);
-    const entries: Entry[] = [
-      { path: [0, i, 0], type: 'string', value: a.uri },
-      { path: [0, i, 1], type: 'boolean', value: !!a.bootstrap },
-      { path: [0, i, 2], type: 'integer', value: mode },
-      { path: [0, i, 3], type: 'opaque', value: utf8Encode(a.pskIdentity ?? '') },
-      { path: [0, i, 4], type: 'opaque', value: new Uint8Array(0) },
-      { path: [0, i, 5], type: 'opaque', value: a.pskKey ?? new Uint8Array(0) },
-      { path: [0, i, 6], type: 'integer', value: 3 },
-      { path: [0, i, 11], type: 'integer', value: a.holdOffS ?? 0 },
-      { path: [0, i, 12], type: 'integer', value: a.bootstrapAccountTimeoutS ?? 0 },
-    ];
-    if (!a.bootstrap) entries.push({ path: [0, i, 10], type: 'integer', value: a.shortServerId ?? 1 });
-    (a.cipherSuites ?? []).forEach((id, k) => entries.push({ path: [0, i, 16, k], type: 'unsigned', value: id }));
-    const payload = encodeTlv([0, i], entries, (_o, r) => r === 16);
+    const payload = securityInstanceTlv(i, a);
     try {
       const r = dm.handle({ kind: 'bootstrap-write', path: [0, i], payload, contentFormat: ContentFormat.Tlv }, { kind: 'internal' });
       if (r.code !== 0x44 && r.code !== 0x41) throw new ClientError('bad-config', `factory account ${i} (${a.uri}) refused: ${diagnosticText(r.payload, r.code)}`);
@@ -70,20 +56,47 @@ export function applyFactoryConfig(dm: DataModel, config: FactoryConfig): number
     }
     if (!a.bootstrap) {
       const iid = serverIid++;
-      const srv: Entry[] = [
-        { path: [1, iid, 0], type: 'integer', value: a.shortServerId ?? 1 },
-        { path: [1, iid, 1], type: 'integer', value: a.lifetime ?? 300 },
-        { path: [1, iid, 6], type: 'boolean', value: false },
-        { path: [1, iid, 7], type: 'string', value: a.binding ?? 'U' },
-      ];
-      if (a.defaultPmin !== undefined) srv.push({ path: [1, iid, 2], type: 'integer', value: a.defaultPmin });
-      if (a.defaultPmax !== undefined) srv.push({ path: [1, iid, 3], type: 'integer', value: a.defaultPmax });
-      const r = dm.handle({ kind: 'bootstrap-write', path: [1, iid], payload: encodeTlv([1, iid], srv, () => false), contentFormat: ContentFormat.Tlv }, { kind: 'internal' });
+      const r = dm.handle({ kind: 'bootstrap-write', path: [1, iid], payload: serverInstanceTlv(iid, a), contentFormat: ContentFormat.Tlv }, { kind: 'internal' });
       if (r.code !== 0x44 && r.code !== 0x41) throw new ClientError('bad-config', `factory server account ${a.shortServerId ?? 1} refused: ${diagnosticText(r.payload, r.code)}`);
     }
     written++;
   });
   return written;
+}
+
+/**
+ * The TLV of a Security Object instance (/0/iid) for an account: what a Bootstrap-Server writes, and what
+ * applyFactoryConfig writes on first boot. The payload holds the PSK: wipe it after use.
+ */
+export function securityInstanceTlv(iid: number, a: FactoryAccount): Uint8Array {
+  const mode = a.securityMode ?? (a.pskKey ? SecurityMode.PSK : SecurityMode.NoSec);
+  const entries: Entry[] = [
+    { path: [0, iid, 0], type: 'string', value: a.uri },
+    { path: [0, iid, 1], type: 'boolean', value: !!a.bootstrap },
+    { path: [0, iid, 2], type: 'integer', value: mode },
+    { path: [0, iid, 3], type: 'opaque', value: utf8Encode(a.pskIdentity ?? '') },
+    { path: [0, iid, 4], type: 'opaque', value: new Uint8Array(0) },
+    { path: [0, iid, 5], type: 'opaque', value: a.pskKey ?? new Uint8Array(0) },
+    { path: [0, iid, 6], type: 'integer', value: 3 },
+    { path: [0, iid, 11], type: 'integer', value: a.holdOffS ?? 0 },
+    { path: [0, iid, 12], type: 'integer', value: a.bootstrapAccountTimeoutS ?? 0 },
+  ];
+  if (!a.bootstrap) entries.push({ path: [0, iid, 10], type: 'integer', value: a.shortServerId ?? 1 });
+  (a.cipherSuites ?? []).forEach((id, k) => entries.push({ path: [0, iid, 16, k], type: 'unsigned', value: id }));
+  return encodeTlv([0, iid], entries, (_o, r) => r === 16);
+}
+
+/** The TLV of the Server Object instance (/1/iid) of a DM account. */
+export function serverInstanceTlv(iid: number, a: FactoryAccount): Uint8Array {
+  const srv: Entry[] = [
+    { path: [1, iid, 0], type: 'integer', value: a.shortServerId ?? 1 },
+    { path: [1, iid, 1], type: 'integer', value: a.lifetime ?? 300 },
+    { path: [1, iid, 6], type: 'boolean', value: false },
+    { path: [1, iid, 7], type: 'string', value: a.binding ?? 'U' },
+  ];
+  if (a.defaultPmin !== undefined) srv.push({ path: [1, iid, 2], type: 'integer', value: a.defaultPmin });
+  if (a.defaultPmax !== undefined) srv.push({ path: [1, iid, 3], type: 'integer', value: a.defaultPmax });
+  return encodeTlv([1, iid], srv, () => false);
 }
 
 function diagnosticText(payload: Uint8Array | undefined, code: number): string {

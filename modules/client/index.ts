@@ -6,4 +6,4 @@ export { UdpDtlsConnector, type Connector, type OpenedChannel, type UdpDtlsConne
 export { parseServerUri, type ServerUri } from './uri';
 export { mapRequest } from './requests';
 export { Observer } from './observer';
-export { applyFactoryConfig, KeyStoreObjectStore, type FactoryConfig, type FactoryAccount } from './factory';
+export { applyFactoryConfig, securityInstanceTlv, serverInstanceTlv, KeyStoreObjectStore, type FactoryConfig, type FactoryAccount } from './factory';

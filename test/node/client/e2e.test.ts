@@ -13,10 +13,10 @@ import { NodeHost } from '../../../hosts/node/host';
 import { DataModel } from '../../../modules/lwm2m/data-model';
 import { DeviceObject } from '../../../modules/lwm2m/objects/device';
 import { encodeTlv, decodeTlv } from '../../../modules/lwm2m/formats/tlv';
-import { ContentFormat, type Entry, type ResourceContent } from '../../../modules/lwm2m/types';
+import { ContentFormat, type ResourceContent } from '../../../modules/lwm2m/types';
 import { KeyStore } from '../../../modules/store/key-store';
 import { Lwm2mClient, type ClientEvent } from '../../../modules/client/client';
-import { applyFactoryConfig, KeyStoreObjectStore } from '../../../modules/client/factory';
+import { applyFactoryConfig, KeyStoreObjectStore, securityInstanceTlv, serverInstanceTlv } from '../../../modules/client/factory';
 import { toHex, utf8Decode, utf8Encode } from '../../../modules/bytes/index';
 import { Lwm2mTestServer } from '../../../tools/lwm2m-server';
 import { BootstrapTestServer } from '../../../tools/bootstrap-server';
@@ -33,28 +33,6 @@ function device(dataDir: string) {
   temp.store(0, new Map<number, ResourceContent>([[5700, 20], [5701, 'Cel']]));
   dm.register(temp);
   return { host, keys, dm, temp };
-}
-
-function securityInstance(iid: number, uri: string, identity: string, key: Uint8Array, ssid: number): Uint8Array {
-  const e: Entry[] = [
-    { path: [0, iid, 0], type: 'string', value: uri },
-    { path: [0, iid, 1], type: 'boolean', value: false },
-    { path: [0, iid, 2], type: 'integer', value: 0 },
-    { path: [0, iid, 3], type: 'opaque', value: utf8Encode(identity) },
-    { path: [0, iid, 5], type: 'opaque', value: key },
-    { path: [0, iid, 10], type: 'integer', value: ssid },
-  ];
-  return encodeTlv([0, iid], e, () => false);
-}
-
-function serverInstance(iid: number, ssid: number, lifetime: number): Uint8Array {
-  const e: Entry[] = [
-    { path: [1, iid, 0], type: 'integer', value: ssid },
-    { path: [1, iid, 1], type: 'integer', value: lifetime },
-    { path: [1, iid, 6], type: 'boolean', value: false },
-    { path: [1, iid, 7], type: 'string', value: 'U' },
-  ];
-  return encodeTlv([1, iid], e, () => false);
 }
 
 describe('client end to end over DTLS on loopback (Node host, local servers)', function () {
@@ -78,8 +56,8 @@ describe('client end to end over DTLS on loopback (Node host, local servers)', f
         endpoint: EP,
         deleteFirst: ['/1'],
         writes: [
-          { path: '/0/1', payload: securityInstance(1, `coaps://127.0.0.1:${lwm2m.port}`, EP, dmKey, 101), contentFormat: ContentFormat.Tlv },
-          { path: '/1/0', payload: serverInstance(0, 101, 30), contentFormat: ContentFormat.Tlv },
+          { path: '/0/1', payload: securityInstanceTlv(1, { uri: `coaps://127.0.0.1:${lwm2m.port}`, pskIdentity: EP, pskKey: dmKey, shortServerId: 101 }), contentFormat: ContentFormat.Tlv },
+          { path: '/1/0', payload: serverInstanceTlv(0, { uri: '', shortServerId: 101, lifetime: 30 }), contentFormat: ContentFormat.Tlv },
         ],
         read: ['/1'],
       }],
