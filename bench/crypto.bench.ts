@@ -51,6 +51,6 @@ table(
     'node ops/s (median of 5)': Math.round(node[k as keyof typeof node]).toLocaleString('en-US'),
     'node:crypto native ops/s': k === 'ccm8-seal-64B' ? Math.round(nativeCcm).toLocaleString('en-US') : '-',
     'xs compute/op': xs[k].compute.toLocaleString('en-US'),
-    'xs heap after (bytes)': xs[k].allocate.toLocaleString('en-US'),
+    'xs live slots after gc': xs[k].slotsAfterGc.toLocaleString('en-US'),
   })),
 );

@@ -172,8 +172,8 @@ table(
   Object.entries(xs).map(([k, v]) => ({
     case: k,
     'xs compute/handshake': v.compute.toLocaleString('en-US'),
-    'xs heap after (bytes, whole machine)': v.allocate.toLocaleString('en-US'),
-    'xs live slots after': (v.heapCount ?? 0).toLocaleString('en-US'),
+    'xs live slots after the run': (v.heapCount ?? 0).toLocaleString('en-US'),
+    'xs live slots after gc (whole machine)': v.slotsAfterGc.toLocaleString('en-US'),
   })),
 );
 

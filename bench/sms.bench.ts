@@ -37,5 +37,5 @@ table('secured packet encode + decode, 100-byte payload', Object.keys(node).map(
   operation: k,
   'node ops/s (median of 5)': Math.round(node[k as keyof typeof node]).toLocaleString('en-US'),
   'xs compute/op': xs[k].compute.toLocaleString('en-US'),
-  'xs heap after (bytes)': xs[k].allocate.toLocaleString('en-US'),
+  'xs live slots after gc': xs[k].slotsAfterGc.toLocaleString('en-US'),
 })));

@@ -107,6 +107,6 @@ table(
     operation: k,
     'node ops/s (median of 5)': Math.round(node[k]).toLocaleString('en-US'),
     'xs compute/op': xs[k].compute.toLocaleString('en-US'),
-    'xs heap after (bytes)': xs[k].allocate.toLocaleString('en-US'),
+    'xs live slots after gc': xs[k].slotsAfterGc.toLocaleString('en-US'),
   })),
 );
