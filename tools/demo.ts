@@ -21,6 +21,7 @@ import { ContentFormat, type ResourceContent } from '../modules/lwm2m/types';
 import { KeyStore } from '../modules/store/key-store';
 import { Lwm2mClient, type ClientEvent } from '../modules/client/client';
 import { applyFactoryConfig, KeyStoreObjectStore, securityInstanceTlv, serverInstanceTlv } from '../modules/client/factory';
+import { keyStoreSessions } from '../modules/client/connector';
 import { fromHex, toHex, utf8Decode, utf8Encode } from '../modules/bytes/index';
 import { Lwm2mTestServer } from './lwm2m-server';
 import { BootstrapTestServer } from './bootstrap-server';
@@ -115,7 +116,7 @@ async function realServer(opts: Map<string, string | true>): Promise<void> {
   applyFactoryConfig(dm, {
     accounts: [{ uri, securityMode: secure ? 0 : 3, pskIdentity: secure ? String(opts.get('identity')) : undefined, pskKey: secure ? fromHex(String(key)) : undefined, shortServerId: 1, lifetime: 300 }],
   });
-  const client = new Lwm2mClient({ host, endpointName: endpoint, dataModel: dm, onEvent: (e) => { const m = describeEvent(e); if (m) say(m); } });
+  const client = new Lwm2mClient({ host, endpointName: endpoint, dataModel: dm, sessions: keyStoreSessions(keys), onEvent: (e) => { const m = describeEvent(e); if (m) say(m); } });
   say(`device ${endpoint} -> ${uri} (data in ${dataDir}); Ctrl-C to de-register and quit`);
   const timer = setInterval(() => {
     temperature.setValue(0, 5700, Math.round((20 + 5 * Math.sin(Date.now() / 60000)) * 10) / 10);
@@ -170,7 +171,7 @@ async function localDemo(opts: Map<string, string | true>): Promise<void> {
     const m = describeEvent(e);
     if (m) say(m);
   };
-  let client = new Lwm2mClient({ host, endpointName: endpoint, dataModel: built.dm, onEvent, updateMarginMs: () => 15_000 });
+  let client = new Lwm2mClient({ host, endpointName: endpoint, dataModel: built.dm, sessions: keyStoreSessions(keys), onEvent, updateMarginMs: () => 15_000 });
   try {
     await withTimeout(client.start(), 60_000, 'bootstrap and registration');
     const finish = await withTimeout(bootstrap.waitForFinish(endpoint, 10_000), 15_000, 'Bootstrap-Finish');
@@ -220,10 +221,15 @@ async function localDemo(opts: Map<string, string | true>): Promise<void> {
     keys = KeyStore.open(host, 'keys');
     built = buildDataModel(host, keys);
     const restored = built.dm.restore();
-    client = new Lwm2mClient({ host, endpointName: endpoint, dataModel: built.dm, onEvent });
+    let resumed = false;
+    client = new Lwm2mClient({ host, endpointName: endpoint, dataModel: built.dm, sessions: keyStoreSessions(keys), onEvent: (e) => {
+      if (e.type === 'connected' && e.resumed) resumed = true;
+      onEvent(e);
+    } });
     await withTimeout(client.start(), 60_000, 'registration after restart');
     const reg2 = await withTimeout(lwm2m.waitForRegistration(endpoint, 30_000), 35_000, 'registration after restart');
     check(`after restart: ${restored} records restored from the key store, registered again without bootstrap (lifetime ${reg2.lifetime} s)`, restored > 0 && reg2.lifetime === 30);
+    check('after restart: the DTLS session was resumed from the sealed key store (abbreviated handshake)', resumed);
     await withTimeout(client.stop(), 15_000, 'final de-registration');
   } finally {
     await client.stop({ deregister: false }).catch(() => {});

@@ -17,7 +17,7 @@ import type { DataModel } from '../lwm2m/data-model';
 import { decodeSenmlCbor, encodeSenmlCbor } from '../lwm2m/formats/senml-cbor';
 import { ContentFormat, formatPath, parsePath, type Entry, type Path } from '../lwm2m/types';
 import { readAccounts, type ServerAccount } from './accounts';
-import { UdpDtlsConnector, type Connector, type OpenedChannel } from './connector';
+import { UdpDtlsConnector, type Connector, type OpenedChannel, type UdpDtlsConnectorOptions } from './connector';
 import { ClientError } from './errors';
 import { Observer } from './observer';
 import { mapRequest } from './requests';
@@ -53,6 +53,8 @@ export interface Lwm2mClientOptions {
   endpointName: string;
   dataModel: DataModel;
   connector?: Connector;
+  /** For the default connector: where DTLS sessions are kept for resumption (e.g. keyStoreSessions(keys)). */
+  sessions?: UdpDtlsConnectorOptions['sessions'];
   coap?: Partial<CoapConfig>;
   retry?: Partial<RetryPolicy>;
   /** How long to wait for Bootstrap-Finish after the Bootstrap-Request was accepted. Default 120 s. */
@@ -105,14 +107,18 @@ export class Lwm2mClient {
     }
     this.host = opts.host;
     this.dm = opts.dataModel;
-    this.connector = opts.connector ?? new UdpDtlsConnector(opts.host);
+    this.connector = opts.connector ?? new UdpDtlsConnector(opts.host, { sessions: opts.sessions });
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
     this.dm.setHooks({
       onCancelObservations: (ssid) => this.sessions.get(ssid)?.observer?.cancelAll(),
       onDeregister: (ssid) => {
         // Unbootstrapping step 5. The Security instance is removed right after this call: take the session now.
         const s = this.sessions.get(ssid);
-        if (s) void this.deregister(s).finally(() => this.closeSession(s));
+        if (s) {
+          // The account is going: so is any DTLS session kept for it.
+          this.opts.sessions?.forget?.(s.account);
+          void this.deregister(s).finally(() => this.closeSession(s));
+        }
       },
     });
     // Registration Update Trigger (1/x/8) and Bootstrap-Request Trigger (1/x/9).

@@ -7,7 +7,8 @@ import { wipe } from '../bytes/index';
 import { DtlsClient } from '../dtls/client';
 import { CipherSuiteId } from '../dtls/constants';
 import type { DtlsClientOptions } from '../dtls/client';
-import type { DtlsSession } from '../dtls/session';
+import { exportSession, importSession, wipeSession, type DtlsSession } from '../dtls/session';
+import type { KeyStore } from '../store/key-store';
 import type { Host } from '../host';
 import type { DataModel } from '../lwm2m/data-model';
 import { udpChannel, type DatagramChannel } from '../transport/types';
@@ -35,9 +36,45 @@ export interface UdpDtlsConnectorOptions {
   /** DTLS settings beyond the PSK (timers, MFL, suites). */
   dtls?: Omit<DtlsClientOptions, 'psk' | 'identity' | 'session'>;
   /** Called with a session to resume for an account (e.g. from the KeyStore), and told of new ones. */
-  sessions?: { load(account: ServerAccount): DtlsSession | null; save(account: ServerAccount, s: DtlsSession): void };
+  sessions?: { load(account: ServerAccount): DtlsSession | null; save(account: ServerAccount, s: DtlsSession): void; forget?(account: ServerAccount): void };
   /** Host names the host cannot resolve itself (Moddable UDP takes IP addresses only). */
   resolve?: (host: string) => string;
+}
+
+/**
+ * DTLS sessions kept sealed in the KeyStore (RFC 7925 §10: keep session state as long as possible, protected
+ * as well as the PSK), so a device that sleeps or reboots resumes with an abbreviated handshake. The
+ * record is named after the server URI and identity; a resumption the server refuses falls back to a
+ * full handshake by itself.
+ */
+export function keyStoreSessions(keys: KeyStore): NonNullable<UdpDtlsConnectorOptions['sessions']> {
+  const name = (a: ServerAccount) => `dtls.${a.securityIid}.${a.ssid ?? 'bs'}`;
+  return {
+    load(account) {
+      const blob = keys.get(name(account));
+      if (!blob) return null;
+      try {
+        return importSession(blob);
+      } catch {
+        keys.delete(name(account));
+        return null;
+      } finally {
+        wipe(blob);
+      }
+    },
+    save(account, session) {
+      const blob = exportSession(session);
+      try {
+        keys.put(name(account), blob);
+      } finally {
+        wipe(blob);
+        wipeSession(session);
+      }
+    },
+    forget(account) {
+      keys.delete(name(account));
+    },
+  };
 }
 
 export class UdpDtlsConnector implements Connector {
@@ -83,7 +120,10 @@ export class UdpDtlsConnector implements Connector {
       await client.connect();
     } catch (e) {
       lower.close();
+      if (session) this.opts.sessions?.forget?.(account);
       throw e;
+    } finally {
+      if (session) wipeSession(session);
     }
     const exported = client.exportSession();
     if (exported && this.opts.sessions) this.opts.sessions.save(account, exported);

@@ -2,7 +2,7 @@
 export { Lwm2mClient, type Lwm2mClientOptions, type ClientEvent, type RetryPolicy } from './client';
 export { ClientError, type ClientErrorCode } from './errors';
 export { readAccounts, SecurityMode, type ServerAccount } from './accounts';
-export { UdpDtlsConnector, type Connector, type OpenedChannel, type UdpDtlsConnectorOptions } from './connector';
+export { UdpDtlsConnector, keyStoreSessions, type Connector, type OpenedChannel, type UdpDtlsConnectorOptions } from './connector';
 export { parseServerUri, type ServerUri } from './uri';
 export { mapRequest } from './requests';
 export { Observer } from './observer';

@@ -16,6 +16,7 @@ import { encodeTlv, decodeTlv } from '../../../modules/lwm2m/formats/tlv';
 import { ContentFormat, type ResourceContent } from '../../../modules/lwm2m/types';
 import { KeyStore } from '../../../modules/store/key-store';
 import { Lwm2mClient, type ClientEvent } from '../../../modules/client/client';
+import { keyStoreSessions } from '../../../modules/client/connector';
 import { applyFactoryConfig, KeyStoreObjectStore, securityInstanceTlv, serverInstanceTlv } from '../../../modules/client/factory';
 import { toHex, utf8Decode, utf8Encode } from '../../../modules/bytes/index';
 import { Lwm2mTestServer } from '../../../tools/lwm2m-server';
@@ -76,7 +77,7 @@ describe('client end to end over DTLS on loopback (Node host, local servers)', f
   it('bootstraps over DTLS, then registers over DTLS with what the Bootstrap-Server wrote', async () => {
     dev = device(dataDir);
     applyFactoryConfig(dev.dm, { accounts: [{ uri: `coaps://127.0.0.1:${bootstrap.port}`, bootstrap: true, pskIdentity: `${EP}-bs`, pskKey: bsKey.slice() }] });
-    client = new Lwm2mClient({ host: dev.host, endpointName: EP, dataModel: dev.dm, onEvent: (e) => events.push(e) });
+    client = new Lwm2mClient({ host: dev.host, endpointName: EP, dataModel: dev.dm, sessions: keyStoreSessions(dev.keys), onEvent: (e) => events.push(e) });
     await client.start();
     const fin = await bootstrap.waitForFinish(EP, 10_000);
     assert.equal(fin.finishCode, 0x44);
@@ -177,10 +178,15 @@ describe('client end to end over DTLS on loopback (Node host, local servers)', f
     const restored = dev.dm.restore();
     assert.ok(restored >= 2, `restored ${restored}`);
     const evs: ClientEvent[] = [];
-    client = new Lwm2mClient({ host: dev.host, endpointName: EP, dataModel: dev.dm, onEvent: (e) => evs.push(e) });
+    client = new Lwm2mClient({ host: dev.host, endpointName: EP, dataModel: dev.dm, sessions: keyStoreSessions(dev.keys), onEvent: (e) => evs.push(e) });
     await client.start();
     await lwm2m.waitForRegistration(EP, 10_000);
     assert.ok(!evs.some((e) => e.type === 'bootstrap-start'), 'bootstrapped again instead of using the stored account');
+    // The DTLS session came back sealed from the key store: an abbreviated handshake (RFC 7925 §10).
+    const conn = evs.find((e) => e.type === 'connected');
+    assert.ok(conn && conn.type === 'connected' && conn.resumed, `not resumed: ${JSON.stringify(conn)}`);
+    const names = dev.keys.names();
+    assert.ok(names.some((n) => n.startsWith('dtls.')), names.join(','));
   });
 
   it('a wrong device secret cannot open the key store', () => {
@@ -203,5 +209,6 @@ describe('client end to end over DTLS on loopback (Node host, local servers)', f
     await lwm2m.waitForDeregistration(EP, 10_000);
     assert.equal(dev.dm.servers.instanceOf(101), undefined);
     assert.equal(dev.keys.get(`lwm2m.0.${iid}`), undefined, 'the deleted account is still in the key store');
+    assert.ok(!dev.keys.names().some((n) => n.startsWith(`dtls.${iid}.`)), 'the DTLS session of the deleted account is still stored');
   });
 });
