@@ -117,7 +117,9 @@ export class Lwm2mClient {
         if (s) {
           // The account is going: so is any DTLS session kept for it.
           this.opts.sessions?.forget?.(s.account);
-          void this.deregister(s).finally(() => this.closeSession(s));
+          void this.deregister(s)
+            .catch(() => {}) // the server may be unreachable; the account goes regardless
+            .finally(() => this.closeSession(s));
         }
       },
     });
@@ -129,7 +131,7 @@ export class Lwm2mClient {
       return 0x44;
     });
     this.dm.servers.onExecute.set(9, () => {
-      this.host.setTimer(0, () => void this.runBootstrap());
+      this.host.setTimer(0, () => this.bootstrapInBackground());
       return 0x44;
     });
   }
@@ -220,6 +222,11 @@ export class Lwm2mClient {
 
   // ------------------------------------------------------------------ bootstrap
 
+  /** From a timer or an Execute: nobody awaits it, so a failure becomes an event, never an unhandled rejection. */
+  private bootstrapInBackground(): void {
+    this.runBootstrap().catch((e) => this.emit({ type: 'bootstrap-failed', reason: describe(e), retryInMs: 0 }));
+  }
+
   private runBootstrap(): Promise<void> {
     if (!this.bootstrapping) {
       this.bootstrapping = this.bootstrapOnce().finally(() => {
@@ -237,22 +244,26 @@ export class Lwm2mClient {
     this.emit({ type: 'bootstrap-start', uri: account.uri });
     let opened: OpenedChannel | null = null;
     let endpoint: CoapEndpoint | null = null;
+    let finishTimer: TimerHandle | null = null;
     try {
       opened = await this.connector.open(account, this.dm);
       this.emit({ type: 'connected', ssid: undefined, uri: account.uri, security: opened.security, resumed: !!opened.resumed, cipherSuite: opened.cipherSuite });
       endpoint = new CoapEndpoint(this.host, opened.channel, this.opts.coap);
       const finished = new Promise<void>((resolve, reject) => {
-        const timeout = this.host.setTimer(this.opts.bootstrapTimeoutMs ?? 120_000, () => reject(new ClientError('bootstrap-failed', 'no Bootstrap-Finish before the timeout')));
+        finishTimer = this.host.setTimer(this.opts.bootstrapTimeoutMs ?? 120_000, () => reject(new ClientError('bootstrap-failed', 'no Bootstrap-Finish before the timeout')));
         endpoint!.onRequest((req) => {
           const r = this.handleBootstrapRequest(req);
           if (r.finished) {
-            this.host.clearTimer(timeout);
+            if (finishTimer) this.host.clearTimer(finishTimer);
+            finishTimer = null;
             // Answer first, then move on: the response must reach the server before we tear the channel down.
             this.host.setTimer(0, () => (r.response.code === 0x44 ? resolve() : reject(new ClientError('bootstrap-failed', 'Bootstrap-Finish left no usable DM server account'))));
           }
           return r.response;
         });
       });
+      // If the Bootstrap-Request itself fails we never await `finished`; its later rejection must not go unhandled.
+      finished.catch(() => {});
       const resp = await endpoint.request({ method: 'POST', path: ['bs'], query: [`ep=${this.opts.endpointName}`] });
       if (resp.code !== 0x44) throw new ClientError('bootstrap-failed', `Bootstrap-Request refused with ${codeString(resp.code)}`);
       this.emit({ type: 'bootstrap-request-sent', uri: account.uri });
@@ -274,8 +285,9 @@ export class Lwm2mClient {
     } catch (e) {
       const delay = Math.min(this.retry.maxMs, this.retry.initialMs * 2 ** this.bootstrapFailures++);
       this.emit({ type: 'bootstrap-failed', reason: describe(e), retryInMs: delay });
-      if (!this.stopped) this.bootstrapTimer = this.host.setTimer(delay, () => void this.runBootstrap());
+      if (!this.stopped) this.bootstrapTimer = this.host.setTimer(delay, () => this.bootstrapInBackground());
     } finally {
+      if (finishTimer) this.host.clearTimer(finishTimer);
       endpoint?.close();
       opened?.channel.close();
     }
@@ -426,7 +438,7 @@ export class Lwm2mClient {
     if (s.failures >= this.retry.failuresBeforeBootstrap && hasBootstrap) {
       // Registration keeps failing: the configuration may be stale; ask the Bootstrap-Server (Core §6.2.1).
       s.failures = 0;
-      s.retryTimer = this.host.setTimer(delay, () => void this.runBootstrap());
+      s.retryTimer = this.host.setTimer(delay, () => this.bootstrapInBackground());
       return;
     }
     s.retryTimer = this.host.setTimer(delay, () => {

@@ -343,4 +343,26 @@ describe('LwM2M client on simulated time', () => {
     assert.ok(bsSeen >= 1);
     assert.equal(r.client.registrations().get(101), '/rd/x1', 'the DM registration is untouched');
   });
+
+  it('a refused Bootstrap-Request is retried with back-off and reported, never left dangling', async () => {
+    // In Node, watch for unhandled rejections (XS has no such hook; the Node run covers it).
+    const g = globalThis as { process?: { on(e: string, f: (r: unknown) => void): void; off(e: string, f: (r: unknown) => void): void }; setTimeout?: (f: () => void, ms: number) => unknown };
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    g.process?.on('unhandledRejection', onUnhandled);
+    const r = rig({ accounts: [{ uri: BS_URI, bootstrap: true, securityMode: 3 }] }, { [BS_URI]: () => ({ code: 0x83 }) }, { bootstrapTimeoutMs: 5_000 });
+    const started = r.client.start();
+    await runUntil(r.host, () => r.events.filter((e) => e.type === 'bootstrap-failed').length >= 3, 60_000);
+    await started;
+    const fails = r.events.filter((e): e is Extract<ClientEvent, { type: 'bootstrap-failed' }> => e.type === 'bootstrap-failed');
+    assert.deepEqual(fails.slice(0, 3).map((f) => f.retryInMs), [1000, 2000, 4000]);
+    assert.ok(fails[0].reason.includes('4.03'), fails[0].reason);
+    // Long after the Bootstrap-Finish timeout would have fired: nothing else happened.
+    await runUntil(r.host, () => false, 20_000);
+    assert.ok(!r.events.some((e) => e.type === 'registered'));
+    await r.client.stop();
+    if (g.setTimeout) await new Promise<void>((resolve) => g.setTimeout!(resolve, 20));
+    g.process?.off('unhandledRejection', onUnhandled);
+    assert.equal(unhandled.length, 0, `unhandled rejection: ${String(unhandled[0])}`);
+  });
 });
