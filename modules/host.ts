@@ -34,7 +34,7 @@ export interface Host {
   now(): number;
   setTimer(ms: number, fn: () => void): TimerHandle;
   clearTimer(t: TimerHandle): void;
-  /** Cryptographically secure random bytes. Never Math.random. */
+  /** Cryptographically secure random bytes (hardware RNG or OS CSPRNG, never a predictable generator). */
   randomBytes(n: number): Uint8Array;
   crypto: CryptoProvider;
   /** A named flash region (created on first use by hosts that can). */
