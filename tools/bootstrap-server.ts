@@ -11,10 +11,9 @@
  *   plans.json: [{ "endpoint": "dev1", "deleteFirst": ["/0","/1"], "writes": [{ "path": "/0/0", "hex": "...", "contentFormat": 11542 }] }]
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { fromHex, utf8Decode, utf8Encode } from '../modules/bytes/index';
 import { Code, Method, type CoapRequest, type IncomingRequest, type ResponseSpec } from '../modules/coap/index';
-import { CoapPeerListener, Waiters, type ServerOptions } from './server-common';
+import { CoapPeerListener, Waiters, parseServerArgs, runAsProgram, type ServerOptions } from './server-common';
 
 export type { ServerOptions } from './server-common';
 
@@ -190,37 +189,21 @@ interface PlanJson {
   writes: { path: string; hex?: string; text?: string; contentFormat: number }[];
 }
 
-async function main(argv: string[]): Promise<void> {
+runAsProgram(import.meta.url, (argv) => {
   const opts: ServerOptions & { plans: BootstrapPlan[] } = { port: 5693, log: (l) => console.log(l), plans: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--port') opts.port = Number(argv[++i]);
-    else if (a === '--address') opts.address = argv[++i];
-    else if (a === '--psk') {
-      const [identity, hex] = argv[++i].split(':');
-      (opts.psk ??= []).push({ identity, key: fromHex(hex) });
-    } else if (a === '--plans') {
-      const list = JSON.parse(readFileSync(argv[++i], 'utf8')) as PlanJson[];
-      for (const p of list) {
-        opts.plans.push({
-          endpoint: p.endpoint,
-          deleteFirst: p.deleteFirst,
-          discover: p.discover,
-          read: p.read,
-          writes: p.writes.map((w) => ({ path: w.path, contentFormat: w.contentFormat, payload: w.hex !== undefined ? fromHex(w.hex) : utf8Encode(w.text ?? '') })),
-        });
-      }
-    } else throw new Error(`unknown argument ${a}`);
-  }
-  const s = await BootstrapTestServer.start(opts);
-  const stop = () => void s.stop().then(() => process.exit(0));
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-}
-
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  main(process.argv.slice(2)).catch((e) => {
-    console.error(e instanceof Error ? e.message : e);
-    process.exit(1);
+  parseServerArgs(argv, opts, (a, next) => {
+    if (a !== '--plans') return false;
+    const list = JSON.parse(readFileSync(next(), 'utf8')) as PlanJson[];
+    for (const p of list) {
+      opts.plans.push({
+        endpoint: p.endpoint,
+        deleteFirst: p.deleteFirst,
+        discover: p.discover,
+        read: p.read,
+        writes: p.writes.map((w) => ({ path: w.path, contentFormat: w.contentFormat, payload: w.hex !== undefined ? fromHex(w.hex) : utf8Encode(w.text ?? '') })),
+      });
+    }
+    return true;
   });
-}
+  return BootstrapTestServer.start(opts);
+});

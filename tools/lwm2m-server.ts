@@ -12,10 +12,9 @@
  * CLI (for the demo): node --import tsx tools/lwm2m-server.ts [--port 5683] [--psk identity:hexkey ...]
  */
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { fromHex, toHex, utf8Decode, utf8Encode } from '../modules/bytes/index';
+import { toHex, utf8Decode, utf8Encode } from '../modules/bytes/index';
 import { Code, Method, Option, type CoapResponse, type IncomingRequest, type ResponseSpec } from '../modules/coap/index';
-import { CoapPeerListener, Waiters, contentFormatOf, locationOf, splitQuery, type ServerOptions } from './server-common';
+import { CoapPeerListener, Waiters, contentFormatOf, locationOf, parseServerArgs, runAsProgram, splitQuery, type ServerOptions } from './server-common';
 
 export type { ServerOptions } from './server-common';
 export { createNodeTestHost } from './server-common';
@@ -427,26 +426,8 @@ export function codeText(c: number): string {
 
 // ------------------------------------------------------------------ CLI (demo)
 
-async function main(argv: string[]): Promise<void> {
+runAsProgram(import.meta.url, (argv) => {
   const opts: ServerOptions = { port: 5683, log: (l) => console.log(l) };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--port') opts.port = Number(argv[++i]);
-    else if (a === '--address') opts.address = argv[++i];
-    else if (a === '--psk') {
-      const [identity, hex] = argv[++i].split(':');
-      (opts.psk ??= []).push({ identity, key: fromHex(hex) });
-    } else throw new Error(`unknown argument ${a}`);
-  }
-  const s = await Lwm2mTestServer.start(opts);
-  const stop = () => void s.stop().then(() => process.exit(0));
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-}
-
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  main(process.argv.slice(2)).catch((e) => {
-    console.error(e instanceof Error ? e.message : e);
-    process.exit(1);
-  });
-}
+  parseServerArgs(argv, opts);
+  return Lwm2mTestServer.start(opts);
+});

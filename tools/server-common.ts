@@ -5,7 +5,8 @@
  * (one DtlsServerConnection per peer, PSK only). Test tooling, not a product.
  */
 import { randomBytes } from 'node:crypto';
-import { utf8Decode } from '../modules/bytes/index';
+import { fileURLToPath } from 'node:url';
+import { fromHex, utf8Decode } from '../modules/bytes/index';
 import { CoapEndpoint, Option, getStrings, getUint, type CoapConfig, type CoapResponse, type RequestHandler } from '../modules/coap/index';
 import { SimFlash } from '../modules/store/sim-flash';
 import { nobleCrypto } from '../modules/crypto/noble';
@@ -307,4 +308,41 @@ export class Waiters {
   failAll(e: Error): void {
     for (const w of this.list.splice(0)) w.fail(e);
   }
+}
+
+// ------------------------------------------------------------------ command lines of the test servers
+
+/**
+ * Parses the options both test servers take (--port, --address, --psk id:hex) into `opts`; any other
+ * argument goes to `extra`, which returns how many arguments it consumed (0: unknown).
+ */
+export function parseServerArgs(argv: string[], opts: ServerOptions, extra: (a: string, next: () => string) => boolean = () => false): void {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const next = () => argv[++i];
+    if (a === '--port') opts.port = Number(next());
+    else if (a === '--address') opts.address = next();
+    else if (a === '--psk') {
+      const [identity, hex] = next().split(':');
+      (opts.psk ??= []).push({ identity, key: fromHex(hex) });
+    } else if (!extra(a, next)) throw new Error(`unknown argument ${a}`);
+  }
+}
+
+/** Runs `start` when `moduleUrl` is the program Node was started with; stops cleanly on SIGINT/SIGTERM. */
+export function runAsProgram(moduleUrl: string, start: (argv: string[]) => Promise<{ stop(): Promise<void> }>): void {
+  if (!process.argv[1] || fileURLToPath(moduleUrl) !== process.argv[1]) return;
+  Promise.resolve()
+    .then(() => start(process.argv.slice(2)))
+    .then(
+    (s) => {
+      const stop = () => void s.stop().then(() => process.exit(0));
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    },
+    (e) => {
+      console.error(e instanceof Error ? e.message : e);
+      process.exit(1);
+    },
+  );
 }
