@@ -16,6 +16,7 @@ import { udpChannel, type DatagramChannel } from '../../modules/transport/types'
 import { CoapEndpoint, Code, decodeMessage, Method, Option, codeString, getOption, getUint, type ResponseSpec, type IncomingRequest, type CoapResponse } from '../../modules/coap/index';
 import { utf8Decode, utf8Encode } from '../../modules/bytes/index';
 import { NodeUdpSocket } from '../../hosts/node/udp';
+import { missingPeer } from '../../tools/peers/peers.mjs';
 
 const SERVER_PORT = 5781; // our endpoint as a server
 const LIBCOAP_PORT = 5782; // coap-server-notls
@@ -108,7 +109,7 @@ describe('CoAP interop with libcoap (coap-client-notls against our endpoint)', f
   };
 
   before(async function () {
-    if (!haveLibcoap) this.skip();
+    if (!haveLibcoap) throw missingPeer('coap-client-notls/coap-server-notls');
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'coap-interop-'));
     sock = await NodeUdpSocket.open({ port: SERVER_PORT, address: '127.0.0.1' });
     // One endpoint per peer address: a DatagramChannel is connected to one peer.
@@ -232,7 +233,7 @@ describe('CoAP interop with libcoap (our endpoint against coap-server-notls)', f
   let ep: CoapEndpoint;
 
   before(async function () {
-    if (!haveLibcoap) this.skip();
+    if (!haveLibcoap) throw missingPeer('coap-client-notls/coap-server-notls');
     server = spawn('coap-server-notls', ['-A', '127.0.0.1', '-p', String(LIBCOAP_PORT)], { stdio: 'ignore' });
     sock = await NodeUdpSocket.open({ address: '127.0.0.1' });
     ep = new CoapEndpoint(realHost(), udpChannel(sock, '127.0.0.1', LIBCOAP_PORT));

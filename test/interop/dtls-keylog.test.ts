@@ -10,12 +10,12 @@ import { tmpdir } from 'node:os';
 import { assert } from '../harness/assert';
 import { DtlsClient } from '../../modules/dtls/client';
 import { nodeHost, udpConnect, PSK, PSK_HEX, sleep } from '../node/dtls/support';
-import { startOpenSslServer, stopAllPeers, peersAvailable } from '../../tools/peers/peers.mjs';
+import { startOpenSslServer, stopAllPeers, peersAvailable, missingPeer } from '../../tools/peers/peers.mjs';
 
 describe('interop: NSS key log checked by tshark', function () {
   before(function () {
     const have = peersAvailable();
-    if (!have.tshark || !have.openssl) this.skip();
+    if (!have.tshark || !have.openssl) throw missingPeer('tshark/openssl');
   });
   after(async () => {
     await stopAllPeers();

@@ -9,7 +9,7 @@ import { DtlsAlert, DtlsError } from '../../modules/dtls/errors';
 import { CipherSuiteId } from '../../modules/dtls/constants';
 import { NodeUdpSocket } from '../../hosts/node/udp';
 import { nodeHost, udpConnect, PSK, PSK_HEX, sleep, type UdpChannel } from '../node/dtls/support';
-import { startOpenSslServer, startOpenSslClient, startGnutlsEcho, startCoapServer, startPionEcho, stopAllPeers, peersAvailable } from '../../tools/peers/peers.mjs';
+import { startOpenSslServer, startOpenSslClient, startGnutlsEcho, startCoapServer, startPionEcho, stopAllPeers, peersAvailable, missingPeer } from '../../tools/peers/peers.mjs';
 
 const have = peersAvailable();
 const enc = (s: string) => new Uint8Array(Buffer.from(s));
@@ -45,7 +45,7 @@ afterEach(async () => {
 
 describe('interop: DtlsClient (PSK-CCM8) against OpenSSL s_server 3.0', function () {
   before(function () {
-    if (!have.openssl) this.skip();
+    if (!have.openssl) throw missingPeer('openssl');
   });
 
   it('handshake, data both ways, clean close (default offer: EMS + SCSV)', async () => {
@@ -114,7 +114,7 @@ describe('interop: DtlsClient (PSK-CCM8) against OpenSSL s_server 3.0', function
 
 describe('interop: DtlsClient against gnutls-serv --echo 3.7', function () {
   before(function () {
-    if (!have.gnutls) this.skip();
+    if (!have.gnutls) throw missingPeer('gnutls-serv/gnutls-cli');
   });
   for (const [name, opts, port] of [
     ['PSK-CCM8', {}, 5730],
@@ -143,7 +143,7 @@ describe('interop: CoAP GET over our DTLS to libcoap 4.3', function () {
     ['openssl', 5738],
   ] as ['gnutls' | 'openssl', number][]) {
     it(`coap-server-${variant}: GET / answered 2.05 over PSK-CCM8`, async function () {
-      if (variant === 'gnutls' ? !have.libcoapGnutls : !have.libcoapOpenssl) this.skip();
+      if (variant === 'gnutls' ? !have.libcoapGnutls : !have.libcoapOpenssl) throw missingPeer(`coap-server-${variant}/coap-client-${variant}`);
       await startCoapServer({ variant, port, key: 'secretPSK', hint: 'hint' });
       const { client, rx } = await connect(port + 1, { psk: enc('secretPSK') });
       assert.equal(client.negotiated.cipherSuite, CipherSuiteId.TLS_PSK_WITH_AES_128_CCM_8);
@@ -161,7 +161,7 @@ describe('interop: CoAP GET over our DTLS to libcoap 4.3', function () {
 
 describe('interop: DtlsClient against pion/dtls 2.2 (pion-echo)', function () {
   before(function () {
-    if (!have.pion) this.skip();
+    if (!have.pion) throw missingPeer('pion-echo (tools/peers/.build)');
   });
   for (const [suite, port, ids] of [
     ['psk-ccm8', 5740, [CipherSuiteId.TLS_PSK_WITH_AES_128_CCM_8]],
@@ -194,7 +194,7 @@ describe('interop: DtlsClient against pion/dtls 2.2 (pion-echo)', function () {
 
 describe('interop: our DtlsServer against openssl s_client', function () {
   before(function () {
-    if (!have.openssl) this.skip();
+    if (!have.openssl) throw missingPeer('openssl');
   });
   for (const [name, cipher, suites, port] of [
     ['PSK-CCM8', 'PSK-AES128-CCM8', [CipherSuiteId.TLS_PSK_WITH_AES_128_CCM_8], 5750],

@@ -38,6 +38,7 @@ export const SUITES: Readonly<Record<SuiteName, { iana: number; name: string; op
 export const GNUTLS_RPK_PRIORITY: string;
 
 export function have(cmd: string): boolean;
+export function missingPeer(what: string): Error;
 export function peersAvailable(): {
   openssl: boolean; gnutls: boolean; libcoapGnutls: boolean; libcoapOpenssl: boolean; libcoapNotls: boolean;
   pion: boolean; tshark: boolean; gammu: boolean;

@@ -95,7 +95,16 @@ export function have(cmd) {
 }
 
 /**
- * Which peers are installed here (for skipping tests on a machine without them).
+ * The error a suite throws from its `before` hook when a peer it needs is absent: the suite then fails
+ * and counts in `npm test`'s closing line (a missing peer is never a skip).
+ * @param {string} what
+ */
+export function missingPeer(what) {
+  return new Error(`${what} missing: run \`bash tools/peers/install.sh\` (npm test runs it before the suites that need it)`);
+}
+
+/**
+ * Which peers are installed here (a suite whose peer is missing fails, see missingPeer).
  * @returns {{openssl:boolean, gnutls:boolean, libcoapGnutls:boolean, libcoapOpenssl:boolean, libcoapNotls:boolean, pion:boolean, tshark:boolean, gammu:boolean}}
  */
 export function peersAvailable() {
