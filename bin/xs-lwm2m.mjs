@@ -8,7 +8,7 @@ const source = new URL('../tools/cli.ts', import.meta.url);
 if (existsSync(source)) {
   const { register } = await import('tsx/esm/api');
   register();
-  await import(source.href);
+  await (await import(source.href)).runCli();
 } else {
-  await import(new URL('../dist/pkg/tools/cli.js', import.meta.url).href);
+  await (await import(new URL('../dist/pkg/tools/cli.js', import.meta.url).href)).runCli();
 }

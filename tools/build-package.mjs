@@ -6,7 +6,7 @@
 // (`./host` -> `./host.js`, `./dir` -> `./dir/index.js`). A specifier that resolves to no emitted file
 // stops the build. `npm run build` runs this after the rollup XS bundle; `npm pack` runs both (prepack).
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -57,6 +57,4 @@ if (problems.length) {
   console.error(`build-package: ${problems.length} relative import(s) resolve to no emitted file:\n  ${problems.join('\n  ')}`);
   process.exit(1);
 }
-const cli = join(out, 'tools', 'cli.js');
-if (existsSync(cli)) chmodSync(cli, statSync(cli).mode | 0o111);
 console.log(`build-package: ${files} files in ${relative(root, out)}, ${rewritten} import specifiers made explicit`);

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * `npx xs-lwm2m <command>`: provisioning for device makers, on the Node host's data directory layout
  * (flash/<region>.flash files and an owner-only device-secret.bin, see hosts/node/host.ts).
@@ -482,8 +481,11 @@ async function run(o: Opts): Promise<void> {
     process.once('SIGINT', () => r('signal'));
     process.once('SIGTERM', () => r('signal'));
   });
-  await client.start();
-  const why = await Promise.race([untilRegistered ? done.then(() => 'registered' as const) : new Promise<never>(() => {}), timedOut, signalled]);
+  // start() may wait for a first registration attempt (DTLS retransmissions): the timeout and the
+  // signals count from here, not from when it returns.
+  const never = new Promise<never>(() => {});
+  const failed = client.start().then(() => never);
+  const why = await Promise.race([untilRegistered ? done.then(() => 'registered' as const) : never, timedOut, signalled, failed]);
   if (timer) clearTimeout(timer);
   say(why === 'registered' ? 'every server registered: de-registering' : why === 'timeout' ? `not registered after ${timeoutS} s: stopping` : 'de-registering');
   await Promise.race([client.stop(), new Promise((r) => setTimeout(r, 10_000))]);
@@ -522,7 +524,10 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const code = await main(process.argv.slice(2));
-// `run` leaves nothing behind on purpose, but a de-registration cut short may: do not wait for it.
-if (process.argv[2] === 'run') process.exit(code);
-process.exitCode = code;
+/** The program: bin/xs-lwm2m.mjs calls this. Sets the exit status; `run` exits at once when done. */
+export async function runCli(argv = process.argv.slice(2)): Promise<void> {
+  const code = await main(argv);
+  // `run` leaves nothing behind on purpose, but a de-registration cut short may: do not wait for it.
+  if (argv[0] === 'run') process.exit(code);
+  process.exitCode = code;
+}
