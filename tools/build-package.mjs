@@ -28,7 +28,8 @@ function* walk(dir) {
 }
 
 // `from '…'`, `import '…'`, `import('…')`, `export … from '…'`; declaration files use the same forms.
-const SPECIFIER = /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(['"])(\.\.?\/[^'"]*)\2/g;
+// tsc writes `import("..")` in declarations, so `.` and `..` alone count too.
+const SPECIFIER = /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(['"])(\.\.?(?:\/[^'"]*)?)\2/g;
 let files = 0;
 let rewritten = 0;
 const problems = [];
