@@ -14,6 +14,7 @@ import { CoapEndpoint, type CoapConfig, type IncomingRequest, type ResponseSpec 
 import { Option, getStrings } from '../coap/options';
 import type { Host, TimerHandle } from '../host';
 import type { DataModel } from '../lwm2m/data-model';
+import { MAX_PERIOD_S, MIN_LIFETIME_S } from '../lwm2m/objects/server';
 import { decodeSenmlCbor, encodeSenmlCbor } from '../lwm2m/formats/senml-cbor';
 import { ContentFormat, formatPath, parsePath, type Entry, type Path } from '../lwm2m/types';
 import { readAccounts, type ServerAccount } from './accounts';
@@ -55,6 +56,8 @@ export interface Lwm2mClientOptions {
   connector?: Connector;
   /** For the default connector: where DTLS sessions are kept for resumption (e.g. keyStoreSessions(keys)). */
   sessions?: UdpDtlsConnectorOptions['sessions'];
+  /** For the default connector: the local address UDP sockets bind to (default: the host's, 0.0.0.0 on Node). */
+  localAddress?: string;
   coap?: Partial<CoapConfig>;
   retry?: Partial<RetryPolicy>;
   /** How long to wait for Bootstrap-Finish after the Bootstrap-Request was accepted. Default 120 s. */
@@ -107,7 +110,7 @@ export class Lwm2mClient {
     }
     this.host = opts.host;
     this.dm = opts.dataModel;
-    this.connector = opts.connector ?? new UdpDtlsConnector(opts.host, { sessions: opts.sessions });
+    this.connector = opts.connector ?? new UdpDtlsConnector(opts.host, { sessions: opts.sessions, localAddress: opts.localAddress });
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
     this.dm.setHooks({
       onCancelObservations: (ssid) => this.sessions.get(ssid)?.observer?.cancelAll(),
@@ -384,7 +387,9 @@ export class Lwm2mClient {
 
   private scheduleUpdate(s: ServerSession): void {
     if (s.updateTimer) this.host.clearTimer(s.updateTimer);
-    const lt = s.registeredLifetime;
+    // The Server object refuses Lifetimes outside 1..2^32-1 s; bound here too so no stored or default value can
+    // turn into an Update storm. Host.setTimer holds any such delay (modules/timer.ts).
+    const lt = Math.min(MAX_PERIOD_S, Math.max(MIN_LIFETIME_S, s.registeredLifetime || 0));
     const margin = this.opts.updateMarginMs ? this.opts.updateMarginMs(lt) : Math.max(2_000, lt * 100);
     const due = Math.max(1_000, lt * 1000 - margin);
     s.updateTimer = this.host.setTimer(due, () => {

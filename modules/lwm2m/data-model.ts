@@ -79,6 +79,32 @@ export interface UnbootstrapReport {
 }
 
 const ATTRIBUTES = new Set(['pmin', 'pmax', 'gt', 'lt', 'st', 'epmin', 'epmax']);
+/** Object 3, Device: its single instance survives every Delete and Bootstrap-Delete (Core §6.1.7.6, §6.3.6). */
+const DEVICE_OID = 3;
+const PERIOD_ATTRIBUTES = new Set(['pmin', 'pmax', 'epmin', 'epmax']);
+/** Longest pmin/pmax/epmin/epmax accepted, seconds (as the Lifetime, 1/x/1). */
+export const MAX_ATTRIBUTE_PERIOD_S = 0xffffffff;
+
+/**
+ * The cross-attribute rules of Core §5.1.2 on the attributes an entity would hold after the write:
+ * pmax >= pmin, epmax >= epmin, lt < gt, and lt + 2*st < gt when all three are set.
+ */
+function attributeConflict(a: Map<string, number>): string | null {
+  const pmin = a.get('pmin');
+  const pmax = a.get('pmax');
+  const epmin = a.get('epmin');
+  const epmax = a.get('epmax');
+  const gt = a.get('gt');
+  const lt = a.get('lt');
+  const st = a.get('st');
+  if (pmin !== undefined && pmax !== undefined && pmax < pmin) return 'pmax is below pmin';
+  if (epmin !== undefined && epmax !== undefined && epmax < epmin) return 'epmax is below epmin';
+  if (gt !== undefined && lt !== undefined) {
+    if (!(lt < gt)) return 'lt must be below gt';
+    if (st !== undefined && !(lt + 2 * st < gt)) return 'lt + 2*st must be below gt';
+  }
+  return null;
+}
 
 class Refusal {
   constructor(
@@ -455,6 +481,8 @@ export class DataModel {
     if (path.length !== 2) refuse(Code.MethodNotAllowed);
     const obj = this.requireObject(path[0]);
     if (this.dm(caller) && path[0] === 2) refuse(Code.Unauthorized);
+    // Core §6.3.6 (1.0.x §5.4.7): the single instance of the mandatory Device object is never deleted.
+    if (path[0] === DEVICE_OID) refuse(Code.MethodNotAllowed, 'the Device instance cannot be deleted');
     this.requireRight(caller, path[0], path[1], Rights.Delete);
     if (!obj.has(path[1])) refuse(Code.NotFound);
     this.removeInstance(path[0], path[1]);
@@ -565,22 +593,30 @@ export class DataModel {
     const key = `${caller.shortServerId ?? 0}|${formatPath(path)}`;
     const attrs = new Map(this.attributes.get(key) ?? []);
     if (query.length > 256) refuse(Code.BadRequest, 'attribute query too long');
+    const seen = new Set<string>();
     for (const part of query.split('&')) {
       if (!part) continue;
       const eq = part.indexOf('=');
       const name = eq < 0 ? part : part.slice(0, eq);
       if (!ATTRIBUTES.has(name)) refuse(Code.BadRequest, `unknown attribute "${name.slice(0, 8)}"`);
+      // Core §5.1.2: each attribute at most once per request.
+      if (seen.has(name)) refuse(Code.BadRequest, `attribute ${name} repeated`);
+      seen.add(name);
       if (eq < 0) {
         attrs.delete(name);
         continue;
       }
-      const v = Number(part.slice(eq + 1));
-      if (!/^-?[0-9]+(\.[0-9]+)?$/.test(part.slice(eq + 1)) || !Number.isFinite(v)) refuse(Code.BadRequest, `attribute ${name} needs a number`);
+      const text = part.slice(eq + 1);
+      // pmin, pmax, epmin, epmax: Integer seconds, never negative; gt, lt, st: Float (Core §5.1.2, Table 5.1.2-1).
+      const integer = PERIOD_ATTRIBUTES.has(name);
+      const v = Number(text);
+      if (!(integer ? /^[0-9]{1,10}$/ : /^-?[0-9]{1,20}(\.[0-9]{1,20})?$/).test(text) || !Number.isFinite(v)) refuse(Code.BadRequest, `attribute ${name} needs ${integer ? 'a non-negative integer' : 'a number'}`);
+      if (integer && v > MAX_ATTRIBUTE_PERIOD_S) refuse(Code.BadRequest, `attribute ${name} is above ${MAX_ATTRIBUTE_PERIOD_S} s`);
+      if (name === 'st' && v < 0) refuse(Code.BadRequest, 'st must not be negative');
       attrs.set(name, v);
     }
-    const pmin = attrs.get('pmin');
-    const pmax = attrs.get('pmax');
-    if (pmin !== undefined && pmax !== undefined && pmax < pmin) refuse(Code.BadRequest, 'pmax is below pmin');
+    const problem = attributeConflict(attrs);
+    if (problem) refuse(Code.BadRequest, problem);
     this.attributes.set(key, attrs);
     return { code: Code.Changed };
   }
@@ -653,7 +689,8 @@ export class DataModel {
     if (path.length) this.requireObject(path[0]);
     for (const oid of oids) {
       // The Bootstrap-Server account and the Device object survive a Bootstrap-Delete of "/" or "/0" (5.2.7.6).
-      if (path.length < 2 && oid === 3) continue;
+      if (path.length < 2 && oid === DEVICE_OID) continue;
+      if (oid === DEVICE_OID) refuse(Code.BadRequest, 'the Device instance cannot be deleted');
       const iids = path.length === 2 ? [path[1]] : this.objects.get(oid)!.instanceIds();
       for (const iid of iids) {
         if (oid === 0 && iid === bsIid) {
