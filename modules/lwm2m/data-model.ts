@@ -7,6 +7,7 @@
 import { utf8Decode, utf8Encode, wipe } from '../bytes/index';
 import type { Host } from '../host';
 import { AccessPolicy, handOverScore, Rights } from './access';
+import { parseExecuteArguments } from './execute-args';
 import { Lwm2mFormatError } from './errors';
 import { encodeLinks, formatLinks, type Link } from './formats/link';
 import { decodeOpaque, encodeOpaque } from './formats/opaque';
@@ -342,11 +343,11 @@ export class DataModel {
         return [{ path: base.length === 4 ? base.slice() : [base[0], base[1], base[2]], type: def.type, value }];
       }
       case ContentFormat.Tlv:
-        return decodeTlv(base, payload, this.resolve);
+        return requestBody(() => decodeTlv(base, payload, this.resolve));
       case ContentFormat.SenmlJson:
-        return decodeSenmlJson(base, payload, this.resolve);
+        return requestBody(() => decodeSenmlJson(base, payload, this.resolve));
       case ContentFormat.SenmlCbor:
-        return decodeSenmlCbor(base, payload, this.resolve);
+        return requestBody(() => decodeSenmlCbor(base, payload, this.resolve));
       default:
         refuse(Code.UnsupportedContentFormat);
     }
@@ -434,6 +435,7 @@ export class DataModel {
       } catch {
         refuse(Code.BadRequest, 'execute arguments are not UTF-8');
       }
+      if (!parseExecuteArguments(args)) refuse(Code.BadRequest, 'execute arguments do not follow Core §5.4.5 (e.g. 0,1=\'value\')');
     }
     return { code: obj.execute(path[1], path[2], args) };
   }
@@ -875,6 +877,20 @@ export function pickOwner(candidates: number[], entries: Map<number, number>): n
     }
   }
   return best;
+}
+
+/**
+ * A request body in a format we know but using a feature we do not accept (CBOR tags, indefinite lengths,
+ * a SenML must-understand label) is a bad request (4.00, RFC 7252 §5.9.2.1), not 4.06: Not Acceptable is
+ * about the Accept option of a response.
+ */
+function requestBody(decode: () => Entry[]): Entry[] {
+  try {
+    return decode();
+  } catch (e) {
+    if (e instanceof Lwm2mFormatError && e.code === 'unsupported') refuse(Code.BadRequest, e.message);
+    throw e;
+  }
 }
 
 function diagnostic(code: number, text: string): Response {

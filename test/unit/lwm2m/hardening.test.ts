@@ -115,3 +115,45 @@ describe('lwm2m Device instance /3/0 is never deleted (Core §6.1.7.6, §6.3.6, 
     assert.equal(dm.object(3)!.has(0), true);
   });
 });
+
+describe('lwm2m request bodies and Execute arguments (issue 13 item 6)', () => {
+  it('a SenML CBOR write using a CBOR tag or an indefinite length gets 4.00, not 4.06', () => {
+    const dm = bootstrapped();
+    // [{0: "/3303/0/5750", 3: "indoor"}] with the map wrapped in tag 6 (a tag we do not accept)
+    const name = [0x6c, ...utf8Encode('/3303/0/5750')];
+    const value = [0x66, ...utf8Encode('indoor')];
+    const tagged = Uint8Array.of(0x81, 0xc6, 0xa2, 0x00, ...name, 0x03, ...value);
+    const indefinite = Uint8Array.of(0x9f, 0xa2, 0x00, ...name, 0x03, ...value, 0xff);
+    for (const payload of [tagged, indefinite]) {
+      const r = dm.handle({ kind: 'write-partial', path: '/3303/0', payload, contentFormat: ContentFormat.SenmlCbor }, server(101));
+      assert.equal(r.code, 0x80);
+    }
+    // The same pack without the unsupported feature is accepted: the refusal is about the feature.
+    const plain = Uint8Array.of(0x81, 0xa2, 0x00, ...name, 0x03, ...value);
+    assert.equal(dm.handle({ kind: 'write-partial', path: '/3303/0', payload: plain, contentFormat: ContentFormat.SenmlCbor }, server(101)).code, 0x44);
+    assert.equal(dm.object(3303)!.read(0)!.get(5750), 'indoor');
+  });
+  it('a SenML JSON write with a must-understand label gets 4.00', () => {
+    const dm = bootstrapped();
+    const r = dm.handle({ kind: 'write-partial', path: '/3303/0', payload: text('[{"n":"/3303/0/5750","vs":"indoor","x_":1}]'), contentFormat: ContentFormat.SenmlJson }, server(101));
+    assert.equal(r.code, 0x80);
+  });
+  const good = ['', '5', "0='x'", "0,1='a!b#c'", "1='',2", "9='~'"];
+  const bad = ['a', '10', "0=x", "0='a b'", "0='a\"b'", "0='it''s'", '0,', ',0', "0='x", '0;1', ' 0', "0='é'"];
+  for (const args of good) {
+    it(`Execute with arguments ${JSON.stringify(args)} runs`, () => {
+      const dm = bootstrapped();
+      const r = dm.handle({ kind: 'execute', path: '/3303/0/5605', payload: text(args) }, server(101));
+      assert.equal(r.code, 0x44);
+    });
+  }
+  for (const args of bad) {
+    it(`Execute with arguments ${JSON.stringify(args)} gets 4.00 and does not run`, () => {
+      const dm = bootstrapped();
+      const before = dm.object(3303)!.read(0)!.get(5601);
+      const r = dm.handle({ kind: 'execute', path: '/3303/0/5605', payload: text(args) }, server(101));
+      assert.equal(r.code, 0x80);
+      assert.equal(dm.object(3303)!.read(0)!.get(5601), before);
+    });
+  }
+});
