@@ -248,6 +248,7 @@ export class Lwm2mClient {
     let opened: OpenedChannel | null = null;
     let endpoint: CoapEndpoint | null = null;
     let finishTimer: TimerHandle | null = null;
+    let transaction = false;
     try {
       opened = await this.connector.open(account, this.dm);
       this.emit({ type: 'connected', ssid: undefined, uri: account.uri, security: opened.security, resumed: !!opened.resumed, cipherSuite: opened.cipherSuite });
@@ -260,17 +261,23 @@ export class Lwm2mClient {
             if (finishTimer) this.host.clearTimer(finishTimer);
             finishTimer = null;
             // Answer first, then move on: the response must reach the server before we tear the channel down.
-            this.host.setTimer(0, () => (r.response.code === 0x44 ? resolve() : reject(new ClientError('bootstrap-failed', 'Bootstrap-Finish left no usable DM server account'))));
+            const failure = r.response.code === 0x86 ? 'Bootstrap-Finish left no usable DM server account' : 'the bootstrap configuration could not be stored';
+            this.host.setTimer(0, () => (r.response.code === 0x44 ? resolve() : reject(new ClientError('bootstrap-failed', failure))));
           }
           return r.response;
         });
       });
       // If the Bootstrap-Request itself fails we never await `finished`; its later rejection must not go unhandled.
       finished.catch(() => {});
+      // The whole bootstrap is one transaction: stored at an accepted Bootstrap-Finish, dropped otherwise, so a
+      // power cut or a failed session never leaves half a configuration (Core §6.1.7).
+      this.dm.beginTransaction();
+      transaction = true;
       const resp = await endpoint.request({ method: 'POST', path: ['bs'], query: [`ep=${this.opts.endpointName}`] });
       if (resp.code !== 0x44) throw new ClientError('bootstrap-failed', `Bootstrap-Request refused with ${codeString(resp.code)}`);
       this.emit({ type: 'bootstrap-request-sent', uri: account.uri });
       await finished;
+      transaction = false; // committed when Finish was answered 2.04
       const accounts = readAccounts(this.dm).filter((a) => !a.bootstrap);
       this.emit({ type: 'bootstrap-finished', accounts: accounts.length });
       this.bootstrapFailures = 0;
@@ -286,6 +293,8 @@ export class Lwm2mClient {
       this.schedulePurge();
       await Promise.all(accounts.map((a) => this.registerAccount(a)));
     } catch (e) {
+      if (transaction) this.dm.abortTransaction();
+      transaction = false;
       const delay = Math.min(this.retry.maxMs, this.retry.initialMs * 2 ** this.bootstrapFailures++);
       this.emit({ type: 'bootstrap-failed', reason: describe(e), retryInMs: delay });
       if (!this.stopped) this.bootstrapTimer = this.host.setTimer(delay, () => this.bootstrapInBackground());
@@ -301,7 +310,14 @@ export class Lwm2mClient {
     if ('finish' in mapped) {
       // Bootstrap-Finish: 2.04 only when the configuration is usable (Core §6.1.7.6, else 4.06).
       const ok = readAccounts(this.dm).some((a) => !a.bootstrap);
-      const code = ok ? 0x44 : 0x86;
+      let code = ok ? 0x44 : 0x86;
+      if (ok) {
+        try {
+          this.dm.commitTransaction();
+        } catch {
+          code = 0xa0; // not stored: 5.00, and the session fails (the transaction is dropped)
+        }
+      }
       this.emit({ type: 'bootstrap-op', op: 'finish', path: '/bs', code });
       return { response: { code }, finished: true };
     }
