@@ -23,6 +23,8 @@ export interface NodeHostOptions {
   flashSize?: number;
   /** Local address the client's UDP sockets bind to when the caller names none (default 0.0.0.0; '::' for IPv6). */
   udpBindAddress?: string;
+  /** What a Device Reboot (3/0/4) does on this desktop host; absent, the client restarts itself in place. */
+  onRestart?: () => void;
 }
 
 /** node:timers as a TimerPrimitive: never given more than 2^31-1 ms (modules/timer.ts does the chaining). */
@@ -49,11 +51,18 @@ export class NodeHost implements Host {
     this.secretPath = join(opts.dataDir, 'device-secret.bin');
     this.minLevel = LEVELS.indexOf(opts.logLevel ?? 'info');
     this.udpBindAddress = opts.udpBindAddress;
+    if (opts.onRestart) this.restart = opts.onRestart;
     this.sink = opts.log ?? ((level, msg, fields) => process.stderr.write(`${level} ${msg}${fields ? ' ' + JSON.stringify(fields) : ''}\n`));
   }
 
+  readonly restart?: () => void;
+
   now(): number {
     return performance.now();
+  }
+  /** The system clock (Device Current Time, 3/0/13). */
+  wallClock(): number {
+    return Date.now();
   }
   /** Any delay a server can set: above 2^31-1 ms (where setTimeout would fire after 1 ms) the timer is chained. */
   setTimer(ms: number, fn: () => void): TimerHandle {

@@ -15,6 +15,7 @@ import { Option, getStrings } from '../coap/options';
 import type { Host, TimerHandle } from '../host';
 import type { DataModel } from '../lwm2m/data-model';
 import { MAX_PERIOD_S, MIN_LIFETIME_S } from '../lwm2m/objects/server';
+import { DeviceObject } from '../lwm2m/objects/device';
 import { decodeSenmlCbor, encodeSenmlCbor } from '../lwm2m/formats/senml-cbor';
 import { ContentFormat, formatPath, parsePath, type Entry, type Path } from '../lwm2m/types';
 import { readAccounts, type ServerAccount } from './accounts';
@@ -39,7 +40,8 @@ export type ClientEvent =
   | { type: 'observe'; ssid: number; path: string; active: number }
   | { type: 'notify'; ssid: number; path: string }
   | { type: 'sleep-allowed'; untilMs: number }
-  | { type: 'stopped' };
+  | { type: 'stopped' }
+  | { type: 'device-restart'; reason: 'reboot' | 'factory-reset'; inPlace: boolean };
 
 export interface RetryPolicy {
   /** First retry delay; doubled after each failure up to maxMs. */
@@ -70,6 +72,8 @@ export interface Lwm2mClientOptions {
 }
 
 const DEFAULT_RETRY: RetryPolicy = { initialMs: 5_000, maxMs: 300_000, failuresBeforeBootstrap: 3 };
+/** Reboot / Factory Reset start this long after their 2.04, so the response (and its retransmissions) are served. */
+const DEVICE_ACTION_DELAY_MS = 1_000;
 const LWM2M_VERSION = '1.1';
 
 /** The connection to one DM server. */
@@ -103,6 +107,7 @@ export class Lwm2mClient {
   private idleTimer: TimerHandle | null = null;
   private stopped = false;
   private bootstrapFailures = 0;
+  private deviceAction: 'reboot' | 'factory-reset' | null = null;
 
   constructor(private readonly opts: Lwm2mClientOptions) {
     if (!/^[\x21-\x7e]{1,64}$/.test(opts.endpointName) || /[&=?]/.test(opts.endpointName)) {
@@ -137,6 +142,50 @@ export class Lwm2mClient {
       this.host.setTimer(0, () => this.bootstrapInBackground());
       return 0x44;
     });
+    // Device Reboot (3/0/4), Factory Reset (3/0/5) and Current Time (3/0/13) from the host, unless the
+    // application wired its own.
+    const device = this.dm.object(3);
+    if (device instanceof DeviceObject) {
+      if (!device.onExecute.has(4)) device.onExecute.set(4, () => this.scheduleDeviceAction('reboot'));
+      if (!device.onExecute.has(5)) device.onExecute.set(5, () => this.scheduleDeviceAction('factory-reset'));
+      const host = this.host;
+      if (!device.hasClock() && host.wallClock) device.useClock(() => host.wallClock!());
+    }
+  }
+
+  /** Answers the Execute with 2.04 and acts a moment later (the response must leave first). */
+  private scheduleDeviceAction(kind: 'reboot' | 'factory-reset'): number {
+    if (kind === 'factory-reset' && !this.dm.hasFactoryConfiguration()) return 0x85; // nothing to return to
+    if (this.deviceAction) return 0x44;
+    this.deviceAction = kind;
+    this.host.setTimer(DEVICE_ACTION_DELAY_MS, () => {
+      this.runDeviceAction(kind).catch((e) => this.emit({ type: 'bootstrap-failed', reason: describe(e), retryInMs: 0 }));
+    });
+    return 0x44;
+  }
+
+  /**
+   * Reboot: De-register from every server, then restart as the host restarts. Factory Reset: the same, with the
+   * configuration (Objects 0/1/2, stored DTLS sessions) returned to the factory one in between, so the device
+   * starts over from its factory (bootstrap) accounts.
+   */
+  private async runDeviceAction(kind: 'reboot' | 'factory-reset'): Promise<void> {
+    const accounts = readAccounts(this.dm);
+    await this.stop({ deregister: true });
+    if (kind === 'factory-reset') {
+      for (const a of accounts) this.opts.sessions?.forget?.(a);
+      this.dm.factoryReset();
+    }
+    const inPlace = !this.host.restart;
+    this.emit({ type: 'device-restart', reason: kind, inPlace });
+    if (!inPlace) {
+      this.host.restart!();
+      return;
+    }
+    this.stopped = false;
+    this.deviceAction = null;
+    this.bootstrapFailures = 0;
+    await this.start();
   }
 
   private emit(e: ClientEvent): void {

@@ -1120,6 +1120,14 @@ export class DataModel {
     }
   }
 
+  /** True when saveFactoryConfiguration() stored a configuration that factoryReset() can return to. */
+  hasFactoryConfiguration(): boolean {
+    if (!this.opts.store) return this.factoryInMemory !== null;
+    const snapshot = this.opts.store.load(FACTORY_RECORD);
+    wipe(snapshot ?? undefined);
+    return snapshot !== null;
+  }
+
   /**
    * Device Factory Reset (3/0/5): Objects 0/1/2 go back to the factory configuration in one transaction
    * (every server account, ACL and attribute set since is gone; removed secrets are wiped). False when no
