@@ -44,4 +44,11 @@ export interface Host {
   /** Root of the storage keys (eFuse, secure element, or an owner-only file on a desktop). */
   deviceSecret(): Uint8Array;
   log(level: LogLevel, msg: string, fields?: Record<string, unknown>): void;
+  /**
+   * Restarts the device the way this platform reboots (Device Reboot 3/0/4, and after a Factory Reset 3/0/5).
+   * Absent: the client restarts itself in place (stop, then start from the stored configuration).
+   */
+  restart?(): void;
+  /** Wall-clock time in ms since 1970-01-01 UTC, or undefined while the host does not know it (Device Current Time 3/0/13). */
+  wallClock?(): number | undefined;
 }

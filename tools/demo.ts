@@ -22,9 +22,10 @@ import { KeyStore } from '../modules/store/key-store';
 import { Lwm2mClient, type ClientEvent } from '../modules/client/client';
 import { applyFactoryConfig, KeyStoreObjectStore, securityInstanceTlv, serverInstanceTlv } from '../modules/client/factory';
 import { keyStoreSessions } from '../modules/client/connector';
-import { fromHex, toHex, utf8Decode, utf8Encode } from '../modules/bytes/index';
+import { toHex, utf8Decode, utf8Encode } from '../modules/bytes/index';
 import { Lwm2mTestServer } from './lwm2m-server';
 import { BootstrapTestServer } from './bootstrap-server';
+import { DemoArgsError, parseDemoArgs, type DemoArgs } from './demo-args';
 
 const HELP = `xs-lwm2m demo
 
@@ -35,6 +36,9 @@ const HELP = `xs-lwm2m demo
                                  until Ctrl-C; coap://HOST:PORT (NoSec) works too, without --identity/--key
   Options for both: --data DIR   keep the device's flash and secret in DIR (default: a fresh temporary directory)
                     --verbose    log every CoAP/DTLS event of the device
+  Exit status: 0 done (with --server: Ctrl-C after the device registered), 1 failed or interrupted before
+  registering, 2 bad arguments (checked before anything starts; an IPv6 address goes in brackets), 130 the
+  local demo interrupted.
 `;
 
 /** IPSO 3303 Temperature, the changing value the demo observes. */
@@ -50,18 +54,6 @@ function buildDataModel(host: NodeHost, keys: KeyStore): { dm: DataModel; temper
   temperature.store(0, new Map<number, ResourceContent>([[5700, 21.5], [5701, 'Cel']]));
   dm.register(temperature);
   return { dm, temperature };
-}
-
-function args(): Map<string, string | true> {
-  const out = new Map<string, string | true>();
-  const a = process.argv.slice(2);
-  for (let i = 0; i < a.length; i++) {
-    if (!a[i].startsWith('--')) throw new Error(`unexpected argument ${a[i]} (see --help)`);
-    const next = a[i + 1];
-    if (next !== undefined && !next.startsWith('--')) out.set(a[i].slice(2), a[++i]);
-    else out.set(a[i].slice(2), true);
-  }
-  return out;
 }
 
 const t0 = Date.now();
@@ -102,38 +94,48 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   });
 }
 
-async function realServer(opts: Map<string, string | true>): Promise<void> {
-  const uri = String(opts.get('server'));
-  const endpoint = typeof opts.get('endpoint') === 'string' ? String(opts.get('endpoint')) : `xs-lwm2m-${toHex(randomBytes(3))}`;
-  const dataDir = typeof opts.get('data') === 'string' ? String(opts.get('data')) : mkdtempSync(join(tmpdir(), 'xs-lwm2m-device-'));
-  const host = new NodeHost({ dataDir, logLevel: opts.get('verbose') ? 'debug' : 'warn' });
+async function realServer(opts: DemoArgs): Promise<void> {
+  const server = opts.server!;
+  const uri = server.uri;
+  const endpoint = server.endpoint ?? `xs-lwm2m-${toHex(randomBytes(3))}`;
+  const dataDir = opts.data ?? mkdtempSync(join(tmpdir(), 'xs-lwm2m-device-'));
+  const host = new NodeHost({ dataDir, logLevel: opts.verbose ? 'debug' : 'warn' });
   const keys = KeyStore.open(host, 'keys');
   const { dm, temperature } = buildDataModel(host, keys);
   dm.restore();
-  const key = opts.get('key');
-  const secure = uri.startsWith('coaps://');
-  if (secure && (typeof key !== 'string' || typeof opts.get('identity') !== 'string')) throw new Error('coaps:// needs --identity and --key (hex)');
+  const secure = server.secure;
   applyFactoryConfig(dm, {
-    accounts: [{ uri, securityMode: secure ? 0 : 3, pskIdentity: secure ? String(opts.get('identity')) : undefined, pskKey: secure ? fromHex(String(key)) : undefined, shortServerId: 1, lifetime: 300 }],
+    accounts: [{ uri, securityMode: secure ? 0 : 3, pskIdentity: server.identity, pskKey: server.key, shortServerId: 1, lifetime: 300 }],
   });
-  const client = new Lwm2mClient({ host, endpointName: endpoint, dataModel: dm, sessions: keyStoreSessions(keys), onEvent: (e) => { const m = describeEvent(e); if (m) say(m); } });
+  let registered = false;
+  let lastFailure = 'no answer yet';
+  const client = new Lwm2mClient({ host, endpointName: endpoint, dataModel: dm, sessions: keyStoreSessions(keys), onEvent: (e) => {
+    if (e.type === 'registered') registered = true;
+    if (e.type === 'registration-failed' || e.type === 'bootstrap-failed') lastFailure = e.reason;
+    const m = describeEvent(e);
+    if (m) say(m);
+  } });
   say(`device ${endpoint} -> ${uri} (data in ${dataDir}); Ctrl-C to de-register and quit`);
   const timer = setInterval(() => {
     temperature.setValue(0, 5700, Math.round((20 + 5 * Math.sin(Date.now() / 60000)) * 10) / 10);
     client.changed('/3303/0/5700');
   }, 5000);
-  await client.start();
-  await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+  const interrupted = new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+  await Promise.race([client.start(), interrupted]);
+  await interrupted;
   clearInterval(timer);
-  say('SIGINT: de-registering');
+  const wasRegistered = registered;
+  say(wasRegistered ? 'SIGINT: de-registering' : 'SIGINT: stopping');
   await withTimeout(client.stop(), 10_000, 'de-registration').catch((e) => say(String(e)));
   keys.close();
   host.dispose();
+  // Ctrl-C ends a run that worked with 0; one that never reached its server is a failure.
+  if (!wasRegistered) throw new Error(`interrupted before the device registered with ${uri} (last failure: ${lastFailure})`);
 }
 
-async function localDemo(opts: Map<string, string | true>): Promise<void> {
-  const dataDir = typeof opts.get('data') === 'string' ? String(opts.get('data')) : mkdtempSync(join(tmpdir(), 'xs-lwm2m-demo-'));
-  const verbose = !!opts.get('verbose');
+async function localDemo(opts: DemoArgs): Promise<void> {
+  const dataDir = opts.data ?? mkdtempSync(join(tmpdir(), 'xs-lwm2m-demo-'));
+  const verbose = opts.verbose;
   const bsKey = new Uint8Array(randomBytes(16));
   const dmKey = new Uint8Array(randomBytes(16));
   const endpoint = 'xs-lwm2m-demo';
@@ -237,18 +239,31 @@ async function localDemo(opts: Map<string, string | true>): Promise<void> {
     host.dispose();
     await lwm2m.stop();
     await bootstrap.stop();
-    if (!opts.get('data')) rmSync(dataDir, { recursive: true, force: true });
+    if (!opts.data) rmSync(dataDir, { recursive: true, force: true });
   }
   console.log(`\nxs-lwm2m demo: ${checks.length} checks passed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
 async function main(): Promise<void> {
-  const opts = args();
-  if (opts.get('help')) {
+  let opts: DemoArgs;
+  try {
+    opts = parseDemoArgs(process.argv.slice(2));
+  } catch (e) {
+    if (!(e instanceof DemoArgsError)) throw e;
+    // One line, exit status 2, before anything starts.
+    console.error(`xs-lwm2m demo: ${e.message}`);
+    process.exit(2);
+  }
+  if (opts.help) {
     console.log(HELP);
     return;
   }
-  if (opts.get('server')) return realServer(opts);
+  if (opts.server) return realServer(opts);
+  // The local demo is a fixed sequence: Ctrl-C before its end is not a pass.
+  process.once('SIGINT', () => {
+    console.error('\nxs-lwm2m demo INTERRUPTED before it finished');
+    process.exit(130);
+  });
   return localDemo(opts);
 }
 

@@ -14,6 +14,17 @@ import { CipherSuiteId, DtlsServer, type DtlsServerConnection } from '../modules
 import type { FlashRegion, Host, LogLevel, TimerHandle } from '../modules/host';
 import type { DatagramChannel } from '../modules/transport/types';
 import { NodeUdpSocket } from '../hosts/node/udp';
+import { clearChainedTimer, setChainedTimer, type TimerPrimitive } from '../modules/timer';
+
+/** setTimeout, unref'd: an open socket is what keeps a server alive. */
+const unrefTimers: TimerPrimitive<ReturnType<typeof setTimeout>> = Object.freeze({
+  set(ms: number, fn: () => void) {
+    const t = setTimeout(fn, ms);
+    t.unref();
+    return t;
+  },
+  clear: (t: ReturnType<typeof setTimeout>) => clearTimeout(t),
+});
 
 export interface ServerOptions {
   port?: number;
@@ -42,12 +53,9 @@ export function createNodeTestHost(log?: (line: string) => void): Host {
   const secret = new Uint8Array(randomBytes(32));
   return {
     now: () => performance.now(),
-    setTimer(ms: number, fn: () => void): TimerHandle {
-      const t = setTimeout(fn, Math.max(0, ms));
-      t.unref();
-      return t;
-    },
-    clearTimer: (t: TimerHandle) => clearTimeout(t as ReturnType<typeof setTimeout>),
+    // Chained above 2^31-1 ms like every host (modules/timer.ts): setTimeout would fire such a delay at once.
+    setTimer: (ms: number, fn: () => void): TimerHandle => setChainedTimer(unrefTimers, ms, fn),
+    clearTimer: (t: TimerHandle) => clearChainedTimer(t),
     randomBytes: (n: number) => new Uint8Array(randomBytes(n)),
     crypto: nobleCrypto,
     flash(name: string): FlashRegion {

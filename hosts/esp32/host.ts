@@ -17,6 +17,7 @@ import Timer from 'timer';
 import FFI from 'mc/ffi';
 import type { CryptoProvider } from '../../modules/crypto/provider';
 import type { Host, FlashRegion, LogLevel, TimerHandle } from '../../modules/host';
+import { clearChainedTimer, setChainedTimer } from '../../modules/timer';
 import { moddableCrypto } from './crypto-moddable';
 import { partitionFlash, type FlashLayout } from './flash-partition';
 import { openUdp } from '../sim/udp';
@@ -76,10 +77,11 @@ export function createEsp32Host(options: Esp32HostOptions = {}): Host {
   return {
     now: () => Time.ticks,
     setTimer(ms: number, fn: () => void): TimerHandle {
-      return Timer.set(() => fn(), ms < 0 ? 0 : ms);
+      // Timer.set takes a 32-bit delay: longer ones (a server's Lifetime, pmax) are chained (modules/timer.ts).
+      return setChainedTimer({ set: (slice: number, f: () => void) => Timer.set(f, slice), clear: (t: Timer) => Timer.clear(t) }, ms, fn);
     },
     clearTimer(t: TimerHandle): void {
-      Timer.clear(t as Timer);
+      clearChainedTimer(t);
     },
     randomBytes: hardwareRandom,
     crypto: options.crypto ?? moddableCrypto,

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { nobleCrypto } from '../../modules/crypto/noble';
 import type { FlashRegion, Host, LogLevel, TimerHandle } from '../../modules/host';
+import { ChainedTimer, setChainedTimer, type TimerPrimitive } from '../../modules/timer';
 import type { UdpOptions, UdpSocket } from '../../modules/transport/types';
 import { loadOrCreateDeviceSecret } from './device-secret';
 import { fileFlashProvider } from './flash-file';
@@ -20,7 +21,17 @@ export interface NodeHostOptions {
   logLevel?: LogLevel;
   /** Size of each flash region (bytes, a multiple of 4096). Default 64 KiB. */
   flashSize?: number;
+  /** Local address the client's UDP sockets bind to when the caller names none (default 0.0.0.0; '::' for IPv6). */
+  udpBindAddress?: string;
+  /** What a Device Reboot (3/0/4) does on this desktop host; absent, the client restarts itself in place. */
+  onRestart?: () => void;
 }
+
+/** node:timers as a TimerPrimitive: never given more than 2^31-1 ms (modules/timer.ts does the chaining). */
+const nodeTimers: TimerPrimitive<NodeJS.Timeout> = Object.freeze({
+  set: (ms: number, fn: () => void) => setTimeout(fn, ms),
+  clear: (t: NodeJS.Timeout) => clearTimeout(t),
+});
 
 const LEVELS: LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
@@ -30,7 +41,8 @@ export class NodeHost implements Host {
   private readonly makeFlash: (name: string) => FlashRegion;
   private readonly secretPath: string;
   private readonly sockets = new Set<NodeUdpSocket>();
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new Set<ChainedTimer<NodeJS.Timeout>>();
+  private readonly udpBindAddress: string | undefined;
   private readonly minLevel: number;
   private readonly sink: NonNullable<NodeHostOptions['log']>;
 
@@ -38,23 +50,33 @@ export class NodeHost implements Host {
     this.makeFlash = fileFlashProvider(join(opts.dataDir, 'flash'), { size: opts.flashSize ?? 64 * 1024 });
     this.secretPath = join(opts.dataDir, 'device-secret.bin');
     this.minLevel = LEVELS.indexOf(opts.logLevel ?? 'info');
+    this.udpBindAddress = opts.udpBindAddress;
+    if (opts.onRestart) this.restart = opts.onRestart;
     this.sink = opts.log ?? ((level, msg, fields) => process.stderr.write(`${level} ${msg}${fields ? ' ' + JSON.stringify(fields) : ''}\n`));
   }
+
+  readonly restart?: () => void;
 
   now(): number {
     return performance.now();
   }
+  /** The system clock (Device Current Time, 3/0/13). */
+  wallClock(): number {
+    return Date.now();
+  }
+  /** Any delay a server can set: above 2^31-1 ms (where setTimeout would fire after 1 ms) the timer is chained. */
   setTimer(ms: number, fn: () => void): TimerHandle {
-    const t = setTimeout(() => {
+    const t: ChainedTimer<NodeJS.Timeout> = setChainedTimer(nodeTimers, ms, () => {
       this.timers.delete(t);
       fn();
-    }, Math.max(0, ms));
+    });
     this.timers.add(t);
     return t;
   }
   clearTimer(t: TimerHandle): void {
-    clearTimeout(t as NodeJS.Timeout);
-    this.timers.delete(t as NodeJS.Timeout);
+    if (!(t instanceof ChainedTimer)) return;
+    t.cancel();
+    this.timers.delete(t);
   }
   randomBytes(n: number): Uint8Array {
     return new Uint8Array(randomBytes(n));
@@ -65,7 +87,7 @@ export class NodeHost implements Host {
     return f;
   }
   udp(options: UdpOptions): UdpSocket {
-    const s = NodeUdpSocket.create(options);
+    const s = NodeUdpSocket.create(options.address === undefined && this.udpBindAddress !== undefined ? { ...options, address: this.udpBindAddress } : options);
     this.sockets.add(s);
     const close = s.close.bind(s);
     s.close = () => {
@@ -82,7 +104,7 @@ export class NodeHost implements Host {
   }
   /** Clean shutdown: every timer cancelled and socket closed (used on SIGINT). */
   dispose(): void {
-    for (const t of this.timers) clearTimeout(t);
+    for (const t of this.timers) t.cancel();
     this.timers.clear();
     for (const s of [...this.sockets]) s.close();
   }

@@ -21,6 +21,7 @@ import config from 'mc/config';
 import FFI from 'mc/ffi';
 import { nobleCrypto } from '../../modules/crypto/noble';
 import type { Host, FlashRegion, LogLevel, TimerHandle } from '../../modules/host';
+import { clearChainedTimer, setChainedTimer } from '../../modules/timer';
 import { FileFlash } from './flash-file';
 import { openUdp } from './udp';
 
@@ -95,10 +96,11 @@ export function createSimHost(options: SimHostOptions = {}): Host {
   return {
     now: () => Time.ticks,
     setTimer(ms: number, fn: () => void): TimerHandle {
-      return Timer.set(() => fn(), ms < 0 ? 0 : ms);
+      // Timer.set takes a 32-bit delay: longer ones (a server's Lifetime, pmax) are chained (modules/timer.ts).
+      return setChainedTimer({ set: (slice: number, f: () => void) => Timer.set(f, slice), clear: (t: Timer) => Timer.clear(t) }, ms, fn);
     },
     clearTimer(t: TimerHandle): void {
-      Timer.clear(t as Timer);
+      clearChainedTimer(t);
     },
     randomBytes: secureRandom,
     crypto: nobleCrypto,

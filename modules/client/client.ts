@@ -14,6 +14,8 @@ import { CoapEndpoint, type CoapConfig, type IncomingRequest, type ResponseSpec 
 import { Option, getStrings } from '../coap/options';
 import type { Host, TimerHandle } from '../host';
 import type { DataModel } from '../lwm2m/data-model';
+import { MAX_PERIOD_S, MIN_LIFETIME_S } from '../lwm2m/objects/server';
+import { DeviceObject } from '../lwm2m/objects/device';
 import { decodeSenmlCbor, encodeSenmlCbor } from '../lwm2m/formats/senml-cbor';
 import { ContentFormat, formatPath, parsePath, type Entry, type Path } from '../lwm2m/types';
 import { readAccounts, type ServerAccount } from './accounts';
@@ -38,7 +40,8 @@ export type ClientEvent =
   | { type: 'observe'; ssid: number; path: string; active: number }
   | { type: 'notify'; ssid: number; path: string }
   | { type: 'sleep-allowed'; untilMs: number }
-  | { type: 'stopped' };
+  | { type: 'stopped' }
+  | { type: 'device-restart'; reason: 'reboot' | 'factory-reset'; inPlace: boolean };
 
 export interface RetryPolicy {
   /** First retry delay; doubled after each failure up to maxMs. */
@@ -55,6 +58,8 @@ export interface Lwm2mClientOptions {
   connector?: Connector;
   /** For the default connector: where DTLS sessions are kept for resumption (e.g. keyStoreSessions(keys)). */
   sessions?: UdpDtlsConnectorOptions['sessions'];
+  /** For the default connector: the local address UDP sockets bind to (default: the host's, 0.0.0.0 on Node). */
+  localAddress?: string;
   coap?: Partial<CoapConfig>;
   retry?: Partial<RetryPolicy>;
   /** How long to wait for Bootstrap-Finish after the Bootstrap-Request was accepted. Default 120 s. */
@@ -67,6 +72,8 @@ export interface Lwm2mClientOptions {
 }
 
 const DEFAULT_RETRY: RetryPolicy = { initialMs: 5_000, maxMs: 300_000, failuresBeforeBootstrap: 3 };
+/** Reboot / Factory Reset start this long after their 2.04, so the response (and its retransmissions) are served. */
+const DEVICE_ACTION_DELAY_MS = 1_000;
 const LWM2M_VERSION = '1.1';
 
 /** The connection to one DM server. */
@@ -100,6 +107,7 @@ export class Lwm2mClient {
   private idleTimer: TimerHandle | null = null;
   private stopped = false;
   private bootstrapFailures = 0;
+  private deviceAction: 'reboot' | 'factory-reset' | null = null;
 
   constructor(private readonly opts: Lwm2mClientOptions) {
     if (!/^[\x21-\x7e]{1,64}$/.test(opts.endpointName) || /[&=?]/.test(opts.endpointName)) {
@@ -107,7 +115,7 @@ export class Lwm2mClient {
     }
     this.host = opts.host;
     this.dm = opts.dataModel;
-    this.connector = opts.connector ?? new UdpDtlsConnector(opts.host, { sessions: opts.sessions });
+    this.connector = opts.connector ?? new UdpDtlsConnector(opts.host, { sessions: opts.sessions, localAddress: opts.localAddress });
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
     this.dm.setHooks({
       onCancelObservations: (ssid) => this.sessions.get(ssid)?.observer?.cancelAll(),
@@ -134,6 +142,50 @@ export class Lwm2mClient {
       this.host.setTimer(0, () => this.bootstrapInBackground());
       return 0x44;
     });
+    // Device Reboot (3/0/4), Factory Reset (3/0/5) and Current Time (3/0/13) from the host, unless the
+    // application wired its own.
+    const device = this.dm.object(3);
+    if (device instanceof DeviceObject) {
+      if (!device.onExecute.has(4)) device.onExecute.set(4, () => this.scheduleDeviceAction('reboot'));
+      if (!device.onExecute.has(5)) device.onExecute.set(5, () => this.scheduleDeviceAction('factory-reset'));
+      const host = this.host;
+      if (!device.hasClock() && host.wallClock) device.useClock(() => host.wallClock!());
+    }
+  }
+
+  /** Answers the Execute with 2.04 and acts a moment later (the response must leave first). */
+  private scheduleDeviceAction(kind: 'reboot' | 'factory-reset'): number {
+    if (kind === 'factory-reset' && !this.dm.hasFactoryConfiguration()) return 0x85; // nothing to return to
+    if (this.deviceAction) return 0x44;
+    this.deviceAction = kind;
+    this.host.setTimer(DEVICE_ACTION_DELAY_MS, () => {
+      this.runDeviceAction(kind).catch((e) => this.emit({ type: 'bootstrap-failed', reason: describe(e), retryInMs: 0 }));
+    });
+    return 0x44;
+  }
+
+  /**
+   * Reboot: De-register from every server, then restart as the host restarts. Factory Reset: the same, with the
+   * configuration (Objects 0/1/2, stored DTLS sessions) returned to the factory one in between, so the device
+   * starts over from its factory (bootstrap) accounts.
+   */
+  private async runDeviceAction(kind: 'reboot' | 'factory-reset'): Promise<void> {
+    const accounts = readAccounts(this.dm);
+    await this.stop({ deregister: true });
+    if (kind === 'factory-reset') {
+      for (const a of accounts) this.opts.sessions?.forget?.(a);
+      this.dm.factoryReset();
+    }
+    const inPlace = !this.host.restart;
+    this.emit({ type: 'device-restart', reason: kind, inPlace });
+    if (!inPlace) {
+      this.host.restart!();
+      return;
+    }
+    this.stopped = false;
+    this.deviceAction = null;
+    this.bootstrapFailures = 0;
+    await this.start();
   }
 
   private emit(e: ClientEvent): void {
@@ -245,6 +297,7 @@ export class Lwm2mClient {
     let opened: OpenedChannel | null = null;
     let endpoint: CoapEndpoint | null = null;
     let finishTimer: TimerHandle | null = null;
+    let transaction = false;
     try {
       opened = await this.connector.open(account, this.dm);
       this.emit({ type: 'connected', ssid: undefined, uri: account.uri, security: opened.security, resumed: !!opened.resumed, cipherSuite: opened.cipherSuite });
@@ -257,17 +310,23 @@ export class Lwm2mClient {
             if (finishTimer) this.host.clearTimer(finishTimer);
             finishTimer = null;
             // Answer first, then move on: the response must reach the server before we tear the channel down.
-            this.host.setTimer(0, () => (r.response.code === 0x44 ? resolve() : reject(new ClientError('bootstrap-failed', 'Bootstrap-Finish left no usable DM server account'))));
+            const failure = r.response.code === 0x86 ? 'Bootstrap-Finish left no usable DM server account' : 'the bootstrap configuration could not be stored';
+            this.host.setTimer(0, () => (r.response.code === 0x44 ? resolve() : reject(new ClientError('bootstrap-failed', failure))));
           }
           return r.response;
         });
       });
       // If the Bootstrap-Request itself fails we never await `finished`; its later rejection must not go unhandled.
       finished.catch(() => {});
+      // The whole bootstrap is one transaction: stored at an accepted Bootstrap-Finish, dropped otherwise, so a
+      // power cut or a failed session never leaves half a configuration (Core §6.1.7).
+      this.dm.beginTransaction();
+      transaction = true;
       const resp = await endpoint.request({ method: 'POST', path: ['bs'], query: [`ep=${this.opts.endpointName}`] });
       if (resp.code !== 0x44) throw new ClientError('bootstrap-failed', `Bootstrap-Request refused with ${codeString(resp.code)}`);
       this.emit({ type: 'bootstrap-request-sent', uri: account.uri });
       await finished;
+      transaction = false; // committed when Finish was answered 2.04
       const accounts = readAccounts(this.dm).filter((a) => !a.bootstrap);
       this.emit({ type: 'bootstrap-finished', accounts: accounts.length });
       this.bootstrapFailures = 0;
@@ -283,6 +342,8 @@ export class Lwm2mClient {
       this.schedulePurge();
       await Promise.all(accounts.map((a) => this.registerAccount(a)));
     } catch (e) {
+      if (transaction) this.dm.abortTransaction();
+      transaction = false;
       const delay = Math.min(this.retry.maxMs, this.retry.initialMs * 2 ** this.bootstrapFailures++);
       this.emit({ type: 'bootstrap-failed', reason: describe(e), retryInMs: delay });
       if (!this.stopped) this.bootstrapTimer = this.host.setTimer(delay, () => this.bootstrapInBackground());
@@ -298,7 +359,14 @@ export class Lwm2mClient {
     if ('finish' in mapped) {
       // Bootstrap-Finish: 2.04 only when the configuration is usable (Core §6.1.7.6, else 4.06).
       const ok = readAccounts(this.dm).some((a) => !a.bootstrap);
-      const code = ok ? 0x44 : 0x86;
+      let code = ok ? 0x44 : 0x86;
+      if (ok) {
+        try {
+          this.dm.commitTransaction();
+        } catch {
+          code = 0xa0; // not stored: 5.00, and the session fails (the transaction is dropped)
+        }
+      }
       this.emit({ type: 'bootstrap-op', op: 'finish', path: '/bs', code });
       return { response: { code }, finished: true };
     }
@@ -384,7 +452,9 @@ export class Lwm2mClient {
 
   private scheduleUpdate(s: ServerSession): void {
     if (s.updateTimer) this.host.clearTimer(s.updateTimer);
-    const lt = s.registeredLifetime;
+    // The Server object refuses Lifetimes outside 1..2^32-1 s; bound here too so no stored or default value can
+    // turn into an Update storm. Host.setTimer holds any such delay (modules/timer.ts).
+    const lt = Math.min(MAX_PERIOD_S, Math.max(MIN_LIFETIME_S, s.registeredLifetime || 0));
     const margin = this.opts.updateMarginMs ? this.opts.updateMarginMs(lt) : Math.max(2_000, lt * 100);
     const due = Math.max(1_000, lt * 1000 - margin);
     s.updateTimer = this.host.setTimer(due, () => {

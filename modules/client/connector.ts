@@ -39,6 +39,8 @@ export interface UdpDtlsConnectorOptions {
   sessions?: { load(account: ServerAccount): DtlsSession | null; save(account: ServerAccount, s: DtlsSession): void; forget?(account: ServerAccount): void };
   /** Host names the host cannot resolve itself (Moddable UDP takes IP addresses only). */
   resolve?: (host: string) => string;
+  /** Local address the UDP sockets bind to (e.g. one interface, or '::' for IPv6); default: the host's choice. */
+  localAddress?: string;
 }
 
 /**
@@ -91,7 +93,7 @@ export class UdpDtlsConnector implements Connector {
     if (uri.scheme === 'coap') {
       if (account.securityMode !== SecurityMode.NoSec) throw new ClientError('unsupported-security', `${account.uri}: coap:// needs Security Mode 3 (NoSec), the account has ${account.securityMode}`);
       this.host.log('warn', 'lwm2m: NoSec — this server is reached WITHOUT DTLS; only acceptable where the link itself is secured', { uri: account.uri });
-      const socket = this.host.udp({ port: 0 });
+      const socket = this.host.udp(this.opts.localAddress === undefined ? { port: 0 } : { port: 0, address: this.opts.localAddress });
       return { channel: udpChannel(socket, address, uri.port), security: 'nosec' };
     }
     if (account.securityMode !== SecurityMode.PSK) {
@@ -100,7 +102,7 @@ export class UdpDtlsConnector implements Connector {
     const psk = dm.secret(account.securityIid, 5);
     if (!psk || psk.length === 0) throw new ClientError('bad-config', `${account.uri}: no Secret Key (0/${account.securityIid}/5) for PSK mode`);
     if (account.identity.length === 0) throw new ClientError('bad-config', `${account.uri}: no PSK identity (0/${account.securityIid}/3)`);
-    const socket = this.host.udp({ port: 0 });
+    const socket = this.host.udp(this.opts.localAddress === undefined ? { port: 0 } : { port: 0, address: this.opts.localAddress });
     const lower = udpChannel(socket, address, uri.port);
     const session = this.opts.sessions?.load(account) ?? undefined;
     // 0/x/16 picks the suites, e.g. TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256 for a low-entropy bootstrap secret.

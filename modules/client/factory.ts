@@ -45,22 +45,32 @@ export function applyFactoryConfig(dm: DataModel, config: FactoryConfig): number
   if (dm.security.instanceIds().length > 0) return 0;
   let written = 0;
   let serverIid = 0;
-  config.accounts.forEach((a, i) => {
-    const payload = securityInstanceTlv(i, a);
-    try {
-      const r = dm.handle({ kind: 'bootstrap-write', path: [0, i], payload, contentFormat: ContentFormat.Tlv }, { kind: 'internal' });
-      if (r.code !== 0x44 && r.code !== 0x41) throw new ClientError('bad-config', `factory account ${i} (${a.uri}) refused: ${diagnosticText(r.payload, r.code)}`);
-    } finally {
-      wipe(payload);
-      if (a.pskKey) wipe(a.pskKey);
-    }
-    if (!a.bootstrap) {
-      const iid = serverIid++;
-      const r = dm.handle({ kind: 'bootstrap-write', path: [1, iid], payload: serverInstanceTlv(iid, a), contentFormat: ContentFormat.Tlv }, { kind: 'internal' });
-      if (r.code !== 0x44 && r.code !== 0x41) throw new ClientError('bad-config', `factory server account ${a.shortServerId ?? 1} refused: ${diagnosticText(r.payload, r.code)}`);
-    }
-    written++;
-  });
+  // One transaction: a power cut while writing the factory configuration leaves none of it, never half.
+  dm.beginTransaction();
+  try {
+    config.accounts.forEach((a, i) => {
+      const payload = securityInstanceTlv(i, a);
+      try {
+        const r = dm.handle({ kind: 'bootstrap-write', path: [0, i], payload, contentFormat: ContentFormat.Tlv }, { kind: 'internal' });
+        if (r.code !== 0x44 && r.code !== 0x41) throw new ClientError('bad-config', `factory account ${i} (${a.uri}) refused: ${diagnosticText(r.payload, r.code)}`);
+      } finally {
+        wipe(payload);
+        if (a.pskKey) wipe(a.pskKey);
+      }
+      if (!a.bootstrap) {
+        const iid = serverIid++;
+        const r = dm.handle({ kind: 'bootstrap-write', path: [1, iid], payload: serverInstanceTlv(iid, a), contentFormat: ContentFormat.Tlv }, { kind: 'internal' });
+        if (r.code !== 0x44 && r.code !== 0x41) throw new ClientError('bad-config', `factory server account ${a.shortServerId ?? 1} refused: ${diagnosticText(r.payload, r.code)}`);
+      }
+      written++;
+    });
+    dm.commitTransaction();
+  } catch (e) {
+    dm.abortTransaction();
+    throw e;
+  }
+  // What Factory Reset (3/0/5) returns to.
+  dm.saveFactoryConfiguration();
   return written;
 }
 
@@ -120,5 +130,8 @@ export class KeyStoreObjectStore implements ObjectStore {
   }
   remove(name: string): void {
     this.keys.delete(name);
+  }
+  names(): string[] {
+    return this.keys.names().filter((n) => n.startsWith('lwm2m.'));
   }
 }

@@ -5,7 +5,7 @@
 import type { CoapEndpoint, ResponseSpec } from '../coap/endpoint';
 import type { Observation } from '../coap/observe';
 import type { Host, TimerHandle } from '../host';
-import type { DataModel } from '../lwm2m/data-model';
+import { MAX_ATTRIBUTE_PERIOD_S, type DataModel } from '../lwm2m/data-model';
 import { decodeText } from '../lwm2m/formats/text';
 import { formatPath, parsePath, pathStartsWith, type Path } from '../lwm2m/types';
 import { equalBytes } from '../bytes/index';
@@ -125,7 +125,7 @@ export class Observer {
       }
     }
     if (!due) return;
-    const pmin = a.get('pmin') ?? 0;
+    const pmin = boundPeriod(a.get('pmin')) ?? 0;
     const wait = w.lastSentAt + pmin * 1000 - this.host.now();
     if (wait > 0 && !pmaxDue) {
       if (!w.pending) w.pending = this.host.setTimer(wait, () => {
@@ -154,8 +154,8 @@ export class Observer {
     if (w.pmaxTimer) this.host.clearTimer(w.pmaxTimer);
     w.pmaxTimer = null;
     const a = this.attrs(w);
-    const pmax = a.get('pmax');
-    const pmin = a.get('pmin') ?? 0;
+    const pmax = boundPeriod(a.get('pmax'));
+    const pmin = boundPeriod(a.get('pmin')) ?? 0;
     if (pmax === undefined || pmax <= 0 || pmax < pmin) return;
     w.pmaxTimer = this.host.setTimer(pmax * 1000, () => {
       w.pmaxTimer = null;
@@ -166,4 +166,13 @@ export class Observer {
       this.evaluate(w, true);
     });
   }
+}
+
+/**
+ * pmin/pmax in seconds as a timer can use them: Write-Attributes and the Server object already refuse values
+ * outside 0..2^32-1, this keeps any other source (an application object, a stored default) in that range too.
+ */
+function boundPeriod(v: number | undefined): number | undefined {
+  if (v === undefined || !Number.isFinite(v)) return undefined;
+  return Math.min(MAX_ATTRIBUTE_PERIOD_S, Math.max(0, Math.floor(v)));
 }

@@ -11,7 +11,9 @@ export interface ServerUri {
 const DEFAULT_PORT = { coap: 5683, coaps: 5684, sms: 0 } as const;
 
 export function parseServerUri(uri: string): ServerUri {
-  const m = /^(coaps?|sms):\/\/(\[[0-9a-fA-F:.]+\]|[^/:?#\[\]]+)(?::(\d{1,5}))?\/?$/.exec(uri);
+  // RFC 3986 §3.2.2: an IPv6 literal is bracketed; a reg-name / IPv4 holds no space, '@', '%' or control
+  // character (percent-encoding is not accepted: a device resolves nothing but plain names).
+  const m = /^(coaps?|sms):\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._~!$&'()*+,;=+-]+)(?::(\d{1,5}))?\/?$/.exec(uri);
   if (!m) throw new ClientError('bad-uri', `not a usable LwM2M server URI: ${JSON.stringify(uri)} (expected coap://host[:port], coaps://host[:port] or sms://number)`);
   const scheme = m[1] as ServerUri['scheme'];
   const host = m[2].startsWith('[') ? m[2].slice(1, -1) : m[2];

@@ -52,6 +52,7 @@ export const Code = {
   InternalServerError: code(5, 0),
   NotImplemented: code(5, 1),
   ServiceUnavailable: code(5, 3),
+  ProxyingNotSupported: code(5, 5),
 } as const;
 
 export function isRequestCode(c: number): boolean {

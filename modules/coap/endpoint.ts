@@ -74,6 +74,9 @@ export const DEFAULT_CONFIG: CoapConfig = {
 };
 
 /** §4.8.2 derived times. */
+/** NON notifications remembered for an RST (RFC 7641 §3.6); beyond this many within NON_LIFETIME they go as CON. */
+const MAX_TRACKED_NON_NOTIFICATIONS = 64;
+
 export function derivedTimes(c: CoapConfig): { maxTransmitSpan: number; exchangeLifetime: number; nonLifetime: number } {
   const maxTransmitSpan = c.ackTimeoutMs * ((1 << c.maxRetransmit) - 1) * c.ackRandomFactor;
   return {
@@ -203,8 +206,12 @@ export class CoapEndpoint {
   private readonly queue: Queued[] = [];
   private active = 0;
   private readonly observations = new Map<string, Observation>();
-  /** Message IDs of recent notifications, so an RST to a NON notification ends its observation. */
-  private readonly notificationIds = new Map<number, string>();
+  /**
+   * NON notifications still within NON_LIFETIME (message ID -> observation key and send time), so an RST to
+   * any of them ends its observation (RFC 7641 §3.6, §4.2). Bounded: while it is full, notifications go as
+   * CON, whose RST the transmission itself matches.
+   */
+  private readonly notificationIds = new Map<number, { key: string; at: number }>();
   private readonly obsInFlight = new Map<string, ResponseSpec | null>();
   private observeSeq: number;
   private readonly block1: Block1Assembler;
@@ -631,8 +638,11 @@ export class CoapEndpoint {
         t.onReset();
         return;
       }
-      const obsKey = this.notificationIds.get(m.messageId);
-      if (obsKey !== undefined) this.endObservation(obsKey, 'reset');
+      const sent = this.notificationIds.get(m.messageId);
+      if (sent !== undefined) {
+        this.notificationIds.delete(m.messageId);
+        if (this.host.now() - sent.at <= this.times.nonLifetime) this.endObservation(sent.key, 'reset');
+      }
       return;
     }
     if (!t) return; // a late or duplicated ACK
@@ -701,6 +711,10 @@ export class CoapEndpoint {
     const reply = (spec: ResponseSpec): void => this.reply(m, spec, false);
     const bad = firstBadCriticalOption(m.options);
     if (bad >= 0) return reply({ code: Code.BadOption, payload: diagnostic(`unrecognized critical option ${bad}`) });
+    // OSCORE (RFC 8613) is not implemented here: its critical option is one we cannot process (RFC 7252 §5.4.1).
+    if (getOption(m.options, Option.OSCORE) !== undefined) return reply({ code: Code.BadOption, payload: diagnostic('OSCORE is not supported') });
+    // §5.7.2: an endpoint that is not a forward-proxy answers Proxy-Uri / Proxy-Scheme with 5.05.
+    if (getOption(m.options, Option.ProxyUri) !== undefined || getOption(m.options, Option.ProxyScheme) !== undefined) return reply({ code: Code.ProxyingNotSupported });
     const path = getStrings(m.options, Option.UriPath);
     const query = getStrings(m.options, Option.UriQuery);
     if (!path || !query) return reply({ code: Code.BadRequest, payload: diagnostic('Uri-Path/Uri-Query is not UTF-8') });
@@ -897,7 +911,11 @@ export class CoapEndpoint {
     const now = this.host.now();
     const final = codeClass(spec.code) !== 2;
     const c = this.config;
-    const con = forceCon || final || obs.sinceConfirmable + 1 >= c.observeConEvery || now - obs.lastConfirmableAt >= c.observeConIntervalMs;
+    for (const [id, sent] of this.notificationIds) {
+      if (now - sent.at <= this.times.nonLifetime) break; // insertion order is send order
+      this.notificationIds.delete(id);
+    }
+    const con = forceCon || final || obs.sinceConfirmable + 1 >= c.observeConEvery || now - obs.lastConfirmableAt >= c.observeConIntervalMs || this.notificationIds.size >= MAX_TRACKED_NON_NOTIFICATIONS;
     const options = withoutOption(spec.options ?? [], Option.Observe);
     if (!final) options.push(uintOption(Option.Observe, this.nextObserveSeq()));
     if (spec.contentFormat !== undefined && getOption(options, Option.ContentFormat) === undefined) options.push(uintOption(Option.ContentFormat, spec.contentFormat));
@@ -914,12 +932,8 @@ export class CoapEndpoint {
     const bytes = encodeMessage({ type: con ? MessageType.CON : MessageType.NON, code: spec.code, messageId: mid, token: obs.token, options, payload });
     obs.notifications++;
     if (final) this.endObservation(obs.key, 'final-response');
-    this.notificationIds.set(mid, obs.key);
-    if (this.notificationIds.size > 64) {
-      const oldest = this.notificationIds.keys().next().value;
-      if (oldest !== undefined) this.notificationIds.delete(oldest);
-    }
     if (!con) {
+      this.notificationIds.set(mid, { key: obs.key, at: now });
       obs.sinceConfirmable++;
       this.transmit(bytes);
       return;

@@ -7,7 +7,7 @@
  *   -> 4 ServerHello [ServerKeyExchange] ServerHelloDone -> 5 ClientKeyExchange CCS Finished -> 6 CCS Finished.
  * Resumed: 3 ClientHello(session_id) -> 4 ServerHello CCS Finished -> 5 CCS Finished.
  */
-import { constantTimeEqual, toHex, utf8Encode, wipe } from '../bytes/index';
+import { constantTimeEqual, utf8Encode, wipe } from '../bytes/index';
 import type { Host } from '../host';
 import type { DatagramChannel } from '../transport/types';
 import { type CipherSuite, suiteById } from './cipherSuite';
@@ -47,8 +47,6 @@ export interface DtlsClientOptions {
   retransmit?: RetransmitOptions;
   /** A session to resume (abbreviated handshake); falls back to a full handshake if the server declines. */
   session?: DtlsSession;
-  /** NSS key log lines (`CLIENT_RANDOM <random> <master secret>`). Debugging only: it reveals the keys. */
-  keyLog?: (line: string) => void;
   limits?: ConnectionLimits;
 }
 
@@ -257,15 +255,23 @@ export class DtlsClient extends DtlsConnection {
     wipe(kb);
     this.writeStates[1] = { cipher: write, seq: 0 };
     this.pendingRead = read;
-    if (this.opts.keyLog) this.opts.keyLog(`CLIENT_RANDOM ${toHex(this.clientRandom)} ${toHex(this.master!)}`);
+    this.exportKeys(this.clientRandom, this.master!);
   }
+
+  /**
+   * Hook for a test/tool subclass that writes an NSS key log (tools/dtls-key-log.ts). Never an option: no device
+   * configuration can switch on something that reveals the master secret. A no-op here.
+   */
+  protected exportKeys(_clientRandom: Uint8Array, _master: Uint8Array): void {}
 
   private sendClientFinishedFlight(): void {
     const suite = this.suite!;
     let other: Uint8Array | undefined;
     let publicKey: Uint8Array | undefined;
     if (suite.keyExchange === 'ecdhe_psk') {
-      const kp = this.crypto.p256.keyPairFromRandom(this.host.randomBytes(32));
+      const seed = this.host.randomBytes(32);
+      const kp = this.crypto.p256.keyPairFromRandom(seed);
+      wipe(seed); // the ephemeral private key can be derived from it
       publicKey = kp.publicKey;
       other = this.crypto.p256.ecdh(kp.privateKey, this.serverKeyExchange!.publicKey!);
       wipe(kp.privateKey);

@@ -164,7 +164,9 @@ export class DtlsServerConnection extends DtlsConnection {
     } else {
       const hint = typeof this.opts.hint === 'string' ? utf8Encode(this.opts.hint) : this.opts.hint;
       if (this.suite.keyExchange === 'ecdhe_psk') {
-        const kp = this.crypto.p256.keyPairFromRandom(this.host.randomBytes(32));
+        const seed = this.host.randomBytes(32);
+        const kp = this.crypto.p256.keyPairFromRandom(seed);
+        wipe(seed);
         this.ecdhPrivate = kp.privateKey;
         items.push(this.handshakeItem(HandshakeType.server_key_exchange, marshalServerKeyExchange({ hint: hint ?? new Uint8Array(0), publicKey: kp.publicKey }), 0));
       } else if (hint && hint.length) {

@@ -7,6 +7,7 @@
 import { utf8Decode, utf8Encode, wipe } from '../bytes/index';
 import type { Host } from '../host';
 import { AccessPolicy, handOverScore, Rights } from './access';
+import { parseExecuteArguments } from './execute-args';
 import { Lwm2mFormatError } from './errors';
 import { encodeLinks, formatLinks, type Link } from './formats/link';
 import { decodeOpaque, encodeOpaque } from './formats/opaque';
@@ -18,7 +19,24 @@ import type { LwObject, ResourceDef, WriteMode } from './model';
 import { AccessControlObject } from './objects/access-control';
 import { SecurityObject } from './objects/security';
 import { ServerObject } from './objects/server';
-import { decodeIndex, encodeIndex, indexRecordName, instanceRecordName, PERSISTED_OBJECTS, type ObjectStore } from './persistence';
+import {
+  decodeIndex,
+  decodeManifest,
+  decodeSnapshot,
+  encodeInstanceRecord,
+  encodeManifest,
+  encodeSnapshot,
+  FACTORY_RECORD,
+  instanceRecordBody,
+  legacyIndexRecordName,
+  legacyInstanceRecordName,
+  MANIFEST_RECORD,
+  PERSISTED_OBJECTS,
+  recordName,
+  type Manifest,
+  type ManifestEntry,
+  type ObjectStore,
+} from './persistence';
 import { checkValueType, Code, ContentFormat, formatPath, parsePath, type Entry, type InstanceContent, type Path, type TypeResolver, type Value } from './types';
 
 export type OperationKind =
@@ -79,6 +97,32 @@ export interface UnbootstrapReport {
 }
 
 const ATTRIBUTES = new Set(['pmin', 'pmax', 'gt', 'lt', 'st', 'epmin', 'epmax']);
+/** Object 3, Device: its single instance survives every Delete and Bootstrap-Delete (Core §6.1.7.6, §6.3.6). */
+const DEVICE_OID = 3;
+const PERIOD_ATTRIBUTES = new Set(['pmin', 'pmax', 'epmin', 'epmax']);
+/** Longest pmin/pmax/epmin/epmax accepted, seconds (as the Lifetime, 1/x/1). */
+export const MAX_ATTRIBUTE_PERIOD_S = 0xffffffff;
+
+/**
+ * The cross-attribute rules of Core §5.1.2 on the attributes an entity would hold after the write:
+ * pmax >= pmin, epmax >= epmin, lt < gt, and lt + 2*st < gt when all three are set.
+ */
+function attributeConflict(a: Map<string, number>): string | null {
+  const pmin = a.get('pmin');
+  const pmax = a.get('pmax');
+  const epmin = a.get('epmin');
+  const epmax = a.get('epmax');
+  const gt = a.get('gt');
+  const lt = a.get('lt');
+  const st = a.get('st');
+  if (pmin !== undefined && pmax !== undefined && pmax < pmin) return 'pmax is below pmin';
+  if (epmin !== undefined && epmax !== undefined && epmax < epmin) return 'epmax is below epmin';
+  if (gt !== undefined && lt !== undefined) {
+    if (!(lt < gt)) return 'lt must be below gt';
+    if (st !== undefined && !(lt + 2 * st < gt)) return 'lt + 2*st must be below gt';
+  }
+  return null;
+}
 
 class Refusal {
   constructor(
@@ -99,6 +143,16 @@ export class DataModel {
   private readonly objects = new Map<number, LwObject>();
   private readonly attributes = new Map<string, Map<string, number>>();
   private readonly maxPayload: number;
+  /** Instances of Objects 0/1/2 changed since the last commit (oid * 65536 + iid). */
+  private readonly dirty = new Set<number>();
+  /** The committed configuration as the store holds it; null until restore() or the first commit reads it. */
+  private manifest: Manifest | null = null;
+  private inTransaction = false;
+  private opDepth = 0;
+  /** Factory snapshot for a data model without a store. */
+  private factoryInMemory: Uint8Array | null = null;
+  /** Objects 0/1/2 when the open transaction began, for a data model without a store. */
+  private txSnapshot: Uint8Array | null = null;
   readonly resolve: TypeResolver = (oid, rid) => {
     const r = this.resourceDef(oid, rid);
     return r && r.type !== 'none' ? { type: r.type, multiple: r.multiple } : undefined;
@@ -145,7 +199,31 @@ export class DataModel {
 
   // ------------------------------------------------------------------ dispatch
 
+  /**
+   * Applies one operation. Changes to Objects 0/1/2 are stored before this returns (one transaction per
+   * operation, or with the open transaction, see beginTransaction); if the store fails the answer is 5.00.
+   */
   handle(op: Operation, caller: Caller): Response {
+    this.opDepth++;
+    let r: Response;
+    try {
+      r = this.dispatch(op, caller);
+    } finally {
+      this.opDepth--;
+    }
+    if (this.opDepth === 0 && !this.inTransaction && this.dirty.size > 0) {
+      try {
+        this.commit();
+      } catch {
+        // Not durable: the server must not believe it was done. (Memory is ahead; the next commit retries.)
+        this.log('error', 'lwm2m: the configuration could not be stored', { kind: op.kind });
+        return { code: Code.InternalServerError };
+      }
+    }
+    return r;
+  }
+
+  private dispatch(op: Operation, caller: Caller): Response {
     try {
       const path = typeof op.path === 'string' ? parsePath(op.path) : op.path.slice();
       if (path.length > 4 || path.some((n) => !Number.isInteger(n) || n < 0 || n > 65535)) refuse(Code.BadRequest, 'invalid path');
@@ -316,11 +394,11 @@ export class DataModel {
         return [{ path: base.length === 4 ? base.slice() : [base[0], base[1], base[2]], type: def.type, value }];
       }
       case ContentFormat.Tlv:
-        return decodeTlv(base, payload, this.resolve);
+        return requestBody(() => decodeTlv(base, payload, this.resolve));
       case ContentFormat.SenmlJson:
-        return decodeSenmlJson(base, payload, this.resolve);
+        return requestBody(() => decodeSenmlJson(base, payload, this.resolve));
       case ContentFormat.SenmlCbor:
-        return decodeSenmlCbor(base, payload, this.resolve);
+        return requestBody(() => decodeSenmlCbor(base, payload, this.resolve));
       default:
         refuse(Code.UnsupportedContentFormat);
     }
@@ -408,6 +486,7 @@ export class DataModel {
       } catch {
         refuse(Code.BadRequest, 'execute arguments are not UTF-8');
       }
+      if (!parseExecuteArguments(args)) refuse(Code.BadRequest, 'execute arguments do not follow Core §5.4.5 (e.g. 0,1=\'value\')');
     }
     return { code: obj.execute(path[1], path[2], args) };
   }
@@ -455,6 +534,8 @@ export class DataModel {
     if (path.length !== 2) refuse(Code.MethodNotAllowed);
     const obj = this.requireObject(path[0]);
     if (this.dm(caller) && path[0] === 2) refuse(Code.Unauthorized);
+    // Core §6.3.6 (1.0.x §5.4.7): the single instance of the mandatory Device object is never deleted.
+    if (path[0] === DEVICE_OID) refuse(Code.MethodNotAllowed, 'the Device instance cannot be deleted');
     this.requireRight(caller, path[0], path[1], Rights.Delete);
     if (!obj.has(path[1])) refuse(Code.NotFound);
     this.removeInstance(path[0], path[1]);
@@ -469,7 +550,7 @@ export class DataModel {
   purgeBootstrapAccount(): boolean {
     const iid = this.security.bootstrapInstance();
     if (iid === undefined) return false;
-    this.removeInstance(0, iid);
+    this.atomically(() => this.removeInstance(0, iid));
     return true;
   }
 
@@ -565,22 +646,30 @@ export class DataModel {
     const key = `${caller.shortServerId ?? 0}|${formatPath(path)}`;
     const attrs = new Map(this.attributes.get(key) ?? []);
     if (query.length > 256) refuse(Code.BadRequest, 'attribute query too long');
+    const seen = new Set<string>();
     for (const part of query.split('&')) {
       if (!part) continue;
       const eq = part.indexOf('=');
       const name = eq < 0 ? part : part.slice(0, eq);
       if (!ATTRIBUTES.has(name)) refuse(Code.BadRequest, `unknown attribute "${name.slice(0, 8)}"`);
+      // Core §5.1.2: each attribute at most once per request.
+      if (seen.has(name)) refuse(Code.BadRequest, `attribute ${name} repeated`);
+      seen.add(name);
       if (eq < 0) {
         attrs.delete(name);
         continue;
       }
-      const v = Number(part.slice(eq + 1));
-      if (!/^-?[0-9]+(\.[0-9]+)?$/.test(part.slice(eq + 1)) || !Number.isFinite(v)) refuse(Code.BadRequest, `attribute ${name} needs a number`);
+      const text = part.slice(eq + 1);
+      // pmin, pmax, epmin, epmax: Integer seconds, never negative; gt, lt, st: Float (Core §5.1.2, Table 5.1.2-1).
+      const integer = PERIOD_ATTRIBUTES.has(name);
+      const v = Number(text);
+      if (!(integer ? /^[0-9]{1,10}$/ : /^-?[0-9]{1,20}(\.[0-9]{1,20})?$/).test(text) || !Number.isFinite(v)) refuse(Code.BadRequest, `attribute ${name} needs ${integer ? 'a non-negative integer' : 'a number'}`);
+      if (integer && v > MAX_ATTRIBUTE_PERIOD_S) refuse(Code.BadRequest, `attribute ${name} is above ${MAX_ATTRIBUTE_PERIOD_S} s`);
+      if (name === 'st' && v < 0) refuse(Code.BadRequest, 'st must not be negative');
       attrs.set(name, v);
     }
-    const pmin = attrs.get('pmin');
-    const pmax = attrs.get('pmax');
-    if (pmin !== undefined && pmax !== undefined && pmax < pmin) refuse(Code.BadRequest, 'pmax is below pmin');
+    const problem = attributeConflict(attrs);
+    if (problem) refuse(Code.BadRequest, problem);
     this.attributes.set(key, attrs);
     return { code: Code.Changed };
   }
@@ -653,7 +742,8 @@ export class DataModel {
     if (path.length) this.requireObject(path[0]);
     for (const oid of oids) {
       // The Bootstrap-Server account and the Device object survive a Bootstrap-Delete of "/" or "/0" (5.2.7.6).
-      if (path.length < 2 && oid === 3) continue;
+      if (path.length < 2 && oid === DEVICE_OID) continue;
+      if (oid === DEVICE_OID) refuse(Code.BadRequest, 'the Device instance cannot be deleted');
       const iids = path.length === 2 ? [path[1]] : this.objects.get(oid)!.instanceIds();
       for (const iid of iids) {
         if (oid === 0 && iid === bsIid) {
@@ -687,6 +777,10 @@ export class DataModel {
    *     its secrets wiped (memory and store).
    */
   unbootstrap(securityIid: number): UnbootstrapReport {
+    return this.atomically(() => this.unbootstrapNow(securityIid));
+  }
+
+  private unbootstrapNow(securityIid: number): UnbootstrapReport {
     const report: UnbootstrapReport = { deleted: [], handedOver: [], aclEntriesRemoved: [] };
     if (!this.security.has(securityIid)) return report;
     const ssid = this.security.shortServerId(securityIid);
@@ -755,15 +849,104 @@ export class DataModel {
     return `</>;rt="oma.lwm2m";ct=${ContentFormat.Tlv}${links.length ? ',' : ''}${formatLinks(links)}`;
   }
 
-  // ------------------------------------------------------------------ persistence
+  // ------------------------------------------------------------------ persistence (transactions)
 
+  /** Marks an instance of Objects 0/1/2 changed (written, created or deleted): the next commit stores it. */
   private persist(oid: number, iid: number): void {
-    const store = this.opts.store;
-    if (!store || !(PERSISTED_OBJECTS as readonly number[]).includes(oid)) return;
+    if ((PERSISTED_OBJECTS as readonly number[]).includes(oid)) this.dirty.add(oid * 0x10000 + iid);
+  }
+
+  private unpersist(oid: number, iid: number): void {
+    this.persist(oid, iid);
+  }
+
+  /**
+   * Opens a transaction over Objects 0/1/2: until commitTransaction() nothing reaches the store, so a power
+   * cut leaves the configuration as it was before. The client opens one for a whole bootstrap session
+   * (committed when Bootstrap-Finish is accepted); outside one, every operation is its own transaction.
+   */
+  beginTransaction(): void {
+    this.inTransaction = true;
+    // Without a store there is no committed configuration to go back to: keep one in memory.
+    if (!this.opts.store) {
+      wipe(this.txSnapshot ?? undefined);
+      this.txSnapshot = this.snapshot();
+    }
+  }
+
+  /** Stores every change since beginTransaction() as one transaction. Throws what the store throws. */
+  commitTransaction(): void {
+    this.inTransaction = false;
+    wipe(this.txSnapshot ?? undefined);
+    this.txSnapshot = null;
+    this.commit();
+  }
+
+  /** Drops every change since beginTransaction(): Objects 0/1/2 are reloaded from the committed configuration. */
+  abortTransaction(): void {
+    this.inTransaction = false;
+    this.dirty.clear();
+    if (this.opts.store) {
+      this.clearConfiguration();
+      this.restore();
+    } else if (this.txSnapshot) {
+      this.loadSnapshot(this.txSnapshot);
+      this.dirty.clear();
+      wipe(this.txSnapshot);
+      this.txSnapshot = null;
+    }
+  }
+
+  /** Removes every instance of Objects 0/1/2 from memory (secrets wiped), marking each for the next commit. */
+  private clearConfiguration(): void {
+    for (const oid of PERSISTED_OBJECTS) {
+      const obj = this.objects.get(oid)!;
+      for (const iid of obj.instanceIds()) {
+        obj.remove(iid);
+        this.persist(oid, iid);
+      }
+    }
+  }
+
+  /** Objects 0/1/2 as one byte string (secrets included: wipe it). */
+  private snapshot(): Uint8Array {
+    const parts: { oid: number; iid: number; tlv: Uint8Array }[] = [];
+    for (const oid of PERSISTED_OBJECTS) for (const iid of this.objects.get(oid)!.instanceIds()) parts.push({ oid, iid, tlv: this.serialize(oid, iid)! });
+    try {
+      return encodeSnapshot(parts);
+    } finally {
+      for (const p of parts) wipe(p.tlv);
+    }
+  }
+
+  /** Replaces Objects 0/1/2 in memory with a snapshot's instances (each marked for the next commit). */
+  private loadSnapshot(data: Uint8Array): void {
+    const parts = decodeSnapshot(data);
+    this.clearConfiguration();
+    this.attributes.clear();
+    for (const p of parts) {
+      if ((PERSISTED_OBJECTS as readonly number[]).includes(p.oid) && this.loadInstance(p.oid, p.iid, p.tlv)) this.persist(p.oid, p.iid);
+    }
+  }
+
+  /** Runs `fn` as one operation: its changes are committed together unless a transaction is open. */
+  private atomically<T>(fn: () => T): T {
+    this.opDepth++;
+    let out: T;
+    try {
+      out = fn();
+    } finally {
+      this.opDepth--;
+    }
+    if (this.opDepth === 0 && !this.inTransaction) this.commit();
+    return out;
+  }
+
+  private serialize(oid: number, iid: number): Uint8Array | null {
     const obj = this.objects.get(oid)!;
     const content = obj.read(iid);
-    if (!content) return;
-    // Internal serialisation includes secrets: the store seals Object 0 records; our copy is wiped.
+    if (!content) return null;
+    // Internal serialisation includes secrets: the store seals Object 0 records; our copies are wiped.
     const entries: Entry[] = [];
     for (const rid of [...content.keys()].sort((a, b) => a - b)) {
       const def = this.resourceDef(oid, rid);
@@ -772,39 +955,137 @@ export class DataModel {
       if (rc instanceof Map) for (const riid of [...rc.keys()].sort((a, b) => a - b)) entries.push({ path: [oid, iid, rid, riid], type: def.type, value: rc.get(riid)! });
       else entries.push({ path: [oid, iid, rid], type: def.type, value: rc });
     }
-    const data = encodeTlv([oid, iid], entries, (o, r) => this.resourceDef(o, r)?.multiple ?? false);
-    store.save(instanceRecordName(oid, iid), data);
-    wipe(data);
-    store.save(indexRecordName(oid), encodeIndex(obj.instanceIds()));
+    return encodeTlv([oid, iid], entries, (o, r) => this.resourceDef(o, r)?.multiple ?? false);
   }
 
-  private unpersist(oid: number, iid: number): void {
+  /**
+   * One transaction (see persistence.ts): changed instances go to the slot the committed manifest does not
+   * use, then the new manifest is written (the commit point), then the superseded records are removed.
+   */
+  private commit(): void {
     const store = this.opts.store;
-    if (!store || !(PERSISTED_OBJECTS as readonly number[]).includes(oid)) return;
-    store.remove(instanceRecordName(oid, iid));
-    store.save(indexRecordName(oid), encodeIndex(this.objects.get(oid)!.instanceIds()));
+    if (!store) {
+      this.dirty.clear();
+      return;
+    }
+    if (this.dirty.size === 0) return;
+    if (!this.manifest) {
+      // restore() was not called: keep what the store holds, change only what changed here.
+      const m = store.load(MANIFEST_RECORD);
+      this.manifest = m ? decodeManifest(m) : { generation: 0, entries: [] };
+    }
+    const generation = (this.manifest.generation + 1) >>> 0;
+    const entries = new Map<number, ManifestEntry>();
+    for (const e of this.manifest.entries) entries.set(e.oid * 0x10000 + e.iid, e);
+    const superseded: string[] = [];
+    for (const k of [...this.dirty].sort((a, b) => a - b)) {
+      const oid = Math.floor(k / 0x10000);
+      const iid = k % 0x10000;
+      const cur = entries.get(k);
+      const tlv = this.serialize(oid, iid);
+      if (tlv) {
+        const slot: 0 | 1 = cur ? (cur.slot === 0 ? 1 : 0) : 0;
+        const rec = encodeInstanceRecord(generation, oid, iid, tlv);
+        wipe(tlv);
+        try {
+          store.save(recordName(oid, iid, slot), rec);
+        } finally {
+          wipe(rec);
+        }
+        if (cur) superseded.push(recordName(oid, iid, cur.slot));
+        entries.set(k, { oid, iid, slot, generation });
+      } else if (cur) {
+        superseded.push(recordName(oid, iid, cur.slot));
+        entries.delete(k);
+      }
+    }
+    const next: Manifest = { generation, entries: [...entries.values()].sort((a, b) => a.oid - b.oid || a.iid - b.iid) };
+    store.save(MANIFEST_RECORD, encodeManifest(next));
+    this.manifest = next;
+    this.dirty.clear();
+    // After the commit point: old copies (old keys among them) go; the store zeroes them.
+    for (const name of superseded) store.remove(name);
   }
 
-  /** Loads Objects 0, 1 and 2 from the store (call once at start). Invalid records are skipped and logged. */
+  /** Decodes, validates and stores one instance; false (logged) when it does not validate. */
+  private loadInstance(oid: number, iid: number, tlv: Uint8Array): boolean {
+    const obj = this.objects.get(oid)!;
+    const grouped = this.group(decodeTlv([oid, iid], tlv, this.resolve));
+    const content = grouped.get(iid) ?? new Map();
+    const problem = obj.validate(iid, content, 'create');
+    if (problem) {
+      this.log('warn', 'lwm2m: stored instance failed validation, skipped', { path: `/${oid}/${iid}` });
+      return false;
+    }
+    obj.store(iid, content);
+    return true;
+  }
+
+  /**
+   * Loads Objects 0, 1 and 2 from the committed configuration (call once at start) and removes what an
+   * interrupted transaction left behind. A version 0 configuration is migrated. Returns the instances loaded.
+   */
   restore(): number {
     const store = this.opts.store;
     if (!store) return 0;
+    const raw = store.load(MANIFEST_RECORD);
+    if (!raw) return this.migrateLegacy(store);
+    let manifest: Manifest;
+    try {
+      manifest = decodeManifest(raw);
+    } catch (e) {
+      this.log('error', 'lwm2m: the stored configuration manifest is unreadable; starting unconfigured', { reason: e instanceof Error ? e.message : 'unknown' });
+      this.manifest = { generation: 0, entries: [] };
+      return 0;
+    }
     let n = 0;
+    const kept: ManifestEntry[] = [];
+    for (const e of manifest.entries) {
+      if (!(PERSISTED_OBJECTS as readonly number[]).includes(e.oid)) continue;
+      const data = store.load(recordName(e.oid, e.iid, e.slot));
+      if (!data) {
+        this.log('error', 'lwm2m: a committed configuration record is missing', { path: `/${e.oid}/${e.iid}` });
+        continue;
+      }
+      try {
+        if (this.loadInstance(e.oid, e.iid, instanceRecordBody(data, e))) {
+          n++;
+          kept.push(e);
+        }
+      } catch {
+        this.log('error', 'lwm2m: a committed configuration record is corrupt, skipped', { path: `/${e.oid}/${e.iid}` });
+      } finally {
+        wipe(data);
+      }
+    }
+    this.manifest = { generation: manifest.generation, entries: kept };
+    if (store.names) {
+      const referenced = new Set(kept.map((e) => recordName(e.oid, e.iid, e.slot)));
+      for (const name of store.names()) {
+        if (name.startsWith('lwm2m.') && name !== MANIFEST_RECORD && name !== FACTORY_RECORD && !referenced.has(name)) store.remove(name);
+      }
+    }
+    return n;
+  }
+
+  /** Version 0 records (no manifest): loaded, committed as one version 1 transaction, then deleted. */
+  private migrateLegacy(store: ObjectStore): number {
+    let n = 0;
+    const legacy: string[] = [];
     for (const oid of PERSISTED_OBJECTS) {
-      const index = store.load(indexRecordName(oid));
+      const indexName = legacyIndexRecordName(oid);
+      const index = store.load(indexName);
       if (!index) continue;
-      const obj = this.objects.get(oid)!;
+      legacy.push(indexName);
       for (const iid of decodeIndex(index)) {
-        const data = store.load(instanceRecordName(oid, iid));
+        const name = legacyInstanceRecordName(oid, iid);
+        const data = store.load(name);
         if (!data) continue;
+        legacy.push(name);
         try {
-          const grouped = this.group(decodeTlv([oid, iid], data, this.resolve));
-          const content = grouped.get(iid) ?? new Map();
-          const problem = obj.validate(iid, content, 'create');
-          if (problem) this.log('warn', 'lwm2m: stored instance failed validation, skipped', { path: `/${oid}/${iid}` });
-          else {
-            obj.store(iid, content);
+          if (this.loadInstance(oid, iid, data)) {
             n++;
+            this.persist(oid, iid);
           }
         } catch {
           this.log('warn', 'lwm2m: stored instance is corrupt, skipped', { path: `/${oid}/${iid}` });
@@ -813,7 +1094,56 @@ export class DataModel {
         }
       }
     }
+    this.manifest = { generation: 0, entries: [] };
+    if (legacy.length === 0) return 0;
+    this.commit();
+    for (const name of legacy) store.remove(name);
+    this.log('info', 'lwm2m: configuration migrated to versioned records', { instances: n });
     return n;
+  }
+
+  /**
+   * Keeps the current Objects 0/1/2 as the factory configuration (sealed with the rest when the store is the
+   * KeyStore) that factoryReset() returns to. applyFactoryConfig calls it on first boot.
+   */
+  saveFactoryConfiguration(): void {
+    const snapshot = this.snapshot();
+    if (this.opts.store) {
+      try {
+        this.opts.store.save(FACTORY_RECORD, snapshot);
+      } finally {
+        wipe(snapshot);
+      }
+    } else {
+      wipe(this.factoryInMemory ?? undefined);
+      this.factoryInMemory = snapshot;
+    }
+  }
+
+  /** True when saveFactoryConfiguration() stored a configuration that factoryReset() can return to. */
+  hasFactoryConfiguration(): boolean {
+    if (!this.opts.store) return this.factoryInMemory !== null;
+    const snapshot = this.opts.store.load(FACTORY_RECORD);
+    wipe(snapshot ?? undefined);
+    return snapshot !== null;
+  }
+
+  /**
+   * Device Factory Reset (3/0/5): Objects 0/1/2 go back to the factory configuration in one transaction
+   * (every server account, ACL and attribute set since is gone; removed secrets are wiped). False when no
+   * factory configuration was saved (nothing is changed then).
+   */
+  factoryReset(): boolean {
+    const snapshot = this.opts.store ? this.opts.store.load(FACTORY_RECORD) : (this.factoryInMemory?.slice() ?? null);
+    if (!snapshot) return false;
+    try {
+      decodeSnapshot(snapshot); // malformed: throw before anything is removed
+      this.atomically(() => this.loadSnapshot(snapshot));
+      this.log('info', 'lwm2m: factory reset: configuration returned to the factory one');
+      return true;
+    } finally {
+      wipe(snapshot);
+    }
   }
 
   /** Credentials for the transport layer (never through handle()): a copy the caller must wipe. */
@@ -838,6 +1168,20 @@ export function pickOwner(candidates: number[], entries: Map<number, number>): n
     }
   }
   return best;
+}
+
+/**
+ * A request body in a format we know but using a feature we do not accept (CBOR tags, indefinite lengths,
+ * a SenML must-understand label) is a bad request (4.00, RFC 7252 §5.9.2.1), not 4.06: Not Acceptable is
+ * about the Accept option of a response.
+ */
+function requestBody(decode: () => Entry[]): Entry[] {
+  try {
+    return decode();
+  } catch (e) {
+    if (e instanceof Lwm2mFormatError && e.code === 'unsupported') refuse(Code.BadRequest, e.message);
+    throw e;
+  }
 }
 
 function diagnostic(code: number, text: string): Response {

@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { assert } from '../harness/assert';
-import { DtlsClient } from '../../modules/dtls/client';
+import { KeyLoggingDtlsClient } from '../../tools/dtls-key-log';
 import { nodeHost, udpConnect, PSK, PSK_HEX, sleep } from '../node/dtls/support';
 import { startOpenSslServer, stopAllPeers, peersAvailable, missingPeer } from '../../tools/peers/peers.mjs';
 
@@ -37,7 +37,7 @@ describe('interop: NSS key log checked by tshark', function () {
       const ch = udpConnect(port);
       await ch.ready;
       const lines: string[] = [];
-      const c = new DtlsClient(nodeHost(), ch, { psk: PSK, identity: 'client1', keyLog: (l) => lines.push(l), extendedMasterSecret: false, renegotiationInfo: 'none' });
+      const c = new KeyLoggingDtlsClient(nodeHost(), ch, { psk: PSK, identity: 'client1', extendedMasterSecret: false, renegotiationInfo: 'none' }, (l) => lines.push(l));
       await c.connect();
       c.send(new Uint8Array(Buffer.from('secret-appdata-123\n')));
       await srv.waitFor('secret-appdata-123');

@@ -1,4 +1,8 @@
-/** Object 3, Device (urn:oma:lwm2m:oma:3:1.1). Current Time follows the host clock once set. */
+/**
+ * Object 3, Device (urn:oma:lwm2m:oma:3:1.1). Current Time (13) comes from a wall clock (the application's,
+ * or the host's, wired by the client) and keeps running from whatever a server writes. Reboot (4) and
+ * Factory Reset (5) are wired by the client to the host (Lwm2mClient).
+ */
 import { defineObject, InstanceObject } from '../model';
 import type { InstanceContent, Value } from '../types';
 
@@ -41,13 +45,18 @@ export interface DeviceInfo {
   serial?: string;
   firmwareVersion?: string;
   binding: string;
-  /** Seconds since the epoch, when the application knows the time. */
+  /** Seconds since the epoch, when the application knows the time (else the host's wall clock is used). */
   currentTime?: () => number;
 }
 
 export class DeviceObject extends InstanceObject {
-  constructor(info: DeviceInfo = { binding: 'U' }, private readonly clock?: () => number) {
+  /** Wall clock in ms since the epoch (undefined: not known yet). */
+  private clock: (() => number | undefined) | undefined;
+
+  constructor(info: DeviceInfo = { binding: 'U' }, clock?: () => number) {
     super(DEVICE_OBJECT);
+    const seconds = info.currentTime;
+    this.clock = clock ?? (seconds ? () => seconds() * 1000 : undefined);
     const inst: InstanceContent = new Map();
     if (info.manufacturer !== undefined) inst.set(0, info.manufacturer);
     if (info.model !== undefined) inst.set(1, info.model);
@@ -62,13 +71,31 @@ export class DeviceObject extends InstanceObject {
     });
   }
   private offset = 0;
+
+  /** True when Current Time has a clock (the application's); the client wires the host's otherwise. */
+  hasClock(): boolean {
+    return this.clock !== undefined;
+  }
+
+  /** Uses `clock` (ms since the epoch, undefined while unknown) for Current Time (13). */
+  useClock(clock: () => number | undefined): void {
+    this.clock = clock;
+  }
+
+  private seconds(): number | undefined {
+    const ms = this.clock?.();
+    return typeof ms === 'number' && Number.isFinite(ms) ? Math.floor(ms / 1000) : undefined;
+  }
+
   protected override refresh(_iid: number, content: InstanceContent): void {
-    // Current Time is kept as an offset from the host clock so it keeps running after a Write.
-    if (this.clock && content.has(13)) content.set(13, Math.floor(this.clock() / 1000) + this.offset);
+    // Current Time is kept as an offset from the clock so it keeps running after a Write.
+    const now = this.seconds();
+    if (now !== undefined) content.set(13, now + this.offset);
   }
   override store(iid: number, content: InstanceContent): void {
     const t = content.get(13);
-    if (this.clock && typeof t === 'number') this.offset = t - Math.floor(this.clock() / 1000);
+    const now = this.seconds();
+    if (now !== undefined && typeof t === 'number') this.offset = t - now;
     super.store(iid, content);
   }
   protected override validateResource(_iid: number, rid: number, v: Value): string | null {

@@ -36,13 +36,21 @@ export const SERVER_OBJECT = defineObject(
   '1.1',
 );
 
+/** Shortest Lifetime (1/x/1) accepted, seconds. */
+export const MIN_LIFETIME_S = 1;
+/** Longest Lifetime and period (1/x/1, 2, 3, 5) accepted, seconds: 2^32-1 (RFC 9176 §5.3 "lt"). */
+export const MAX_PERIOD_S = 0xffffffff;
+
 export class ServerObject extends InstanceObject {
   constructor() {
     super(SERVER_OBJECT);
   }
   protected override validateResource(_iid: number, rid: number, v: Value): string | null {
     if (rid === 0) return typeof v === 'number' && v >= 1 && v <= 65535 ? null : 'Short Server ID must be 1-65535';
-    if ((rid === 1 || rid === 2 || rid === 3 || rid === 5) && (v as number) < 0) return `resource 1/${rid} must not be negative`;
+    // Lifetime: the registration lifetime in seconds, 1..2^32-1 as the CoRE Resource Directory's "lt" (RFC 9176
+    // §5.3, which the LwM2M Register "lt" parameter is); 0 would ask for an Update every second.
+    if (rid === 1) return Number.isInteger(v) && (v as number) >= MIN_LIFETIME_S && (v as number) <= MAX_PERIOD_S ? null : `Lifetime must be ${MIN_LIFETIME_S}-${MAX_PERIOD_S} s`;
+    if ((rid === 2 || rid === 3 || rid === 5) && !(Number.isInteger(v) && (v as number) >= 0 && (v as number) <= MAX_PERIOD_S)) return `resource 1/${rid} must be 0-${MAX_PERIOD_S} s`;
     if (rid === 7 && !/^(U|S|T|N|UQ|SQ|UQS|US|UT|ST|UST)*$/.test(v as string)) return 'Binding must be a combination of U, S, T, N (and Q)';
     return null;
   }

@@ -1,5 +1,7 @@
 import { assert } from '../../harness/assert';
-import { rig, handshake, BARE, text, setFilter } from './fixtures';
+import { rig, handshake, BARE, text, setFilter, PSK, IDENTITY } from './fixtures';
+import { KeyLoggingDtlsClient } from '../../../tools/dtls-key-log';
+import type { DtlsClientOptions } from '../../../modules/dtls/client';
 import { DtlsAlert, DtlsError } from '../../../modules/dtls/errors';
 import { AlertDescription, CipherSuiteId, ContentType } from '../../../modules/dtls/constants';
 import { DtlsClient } from '../../../modules/dtls/client';
@@ -98,9 +100,19 @@ describe('DTLS handshake in memory (client + server on simulated time)', () => {
     assert.equal(got, 'resumed');
   });
 
-  it('writes an NSS key log line only when asked', async () => {
+  it('no client option writes a key log: only the test/tool subclass does', async () => {
     const lines: string[] = [];
-    const r = rig({ keyLog: (l) => lines.push(l) });
+    // What a device configuration could pass: an extra option is ignored (it used to write the master secret).
+    const r = rig({ keyLog: (l: string) => lines.push(l) } as Partial<DtlsClientOptions>);
+    await handshake(r);
+    assert.equal(r.client.state, 'established');
+    assert.deepEqual(lines, []);
+  });
+
+  it('writes an NSS key log line from the test/tool entry (tools/dtls-key-log.ts)', async () => {
+    const lines: string[] = [];
+    const r = rig();
+    r.client = new KeyLoggingDtlsClient(r.host, r.pipe.a, { psk: PSK, identity: IDENTITY }, (l) => lines.push(l));
     await handshake(r);
     assert.equal(lines.length, 1);
     assert.ok(/^CLIENT_RANDOM [0-9a-f]{64} [0-9a-f]{96}$/.test(lines[0]), lines[0]);

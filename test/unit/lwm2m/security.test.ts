@@ -212,7 +212,9 @@ describe('lwm2m persistence', () => {
     const store = new MemoryObjectStore();
     bootstrapped({ store });
     const names = [...store.records.keys()].sort();
-    assert.ok(names.includes('lwm2m.0.1') && names.includes('lwm2m.1') && names.includes('lwm2m.2.3'), names.join(','));
+    // Version 1 records: one per instance (slot a after its first commit) and the manifest.
+    assert.ok(names.includes('lwm2m.0.1.a') && names.includes('lwm2m.cfg') && names.includes('lwm2m.2.3.a'), names.join(','));
+    assert.deepEqual(names.filter((n) => n.startsWith('lwm2m.0.')), ['lwm2m.0.0.a', 'lwm2m.0.1.a', 'lwm2m.0.2.a', 'lwm2m.0.3.a']);
     const dm2 = new DataModel({ store });
     assert.equal(dm2.restore(), 4 + 3 + 4);
     assert.deepEqual(dm2.security.instanceIds(), [0, 1, 2, 3]);
@@ -224,12 +226,12 @@ describe('lwm2m persistence', () => {
     const store = new MemoryObjectStore();
     const dm = bootstrapped({ store });
     const inMemory = dm.security.read(3)!.get(8) as Uint8Array;
-    const stored = store.records.get('lwm2m.0.3')!;
+    const stored = store.records.get('lwm2m.0.3.a')!;
     assert.ok(containsBytes(stored, SMS_KEYS), 'the in-memory store holds the key before deletion');
     assert.equal(dm.handle({ kind: 'bootstrap-delete', path: '/0/3' }, BS).code, C.Deleted);
     assert.ok(inMemory.every((b) => b === 0), 'in-memory key wiped');
     assert.ok(stored.every((b) => b === 0), 'stored copy wiped by the store');
-    assert.ok(!store.records.has('lwm2m.0.3'));
+    assert.ok(!store.records.has('lwm2m.0.3.a') && !store.records.has('lwm2m.0.3.b'));
     for (const rec of store.records.values()) assert.ok(!containsBytes(rec, SMS_KEYS));
     const dm2 = new DataModel({ store });
     dm2.restore();

@@ -17,7 +17,8 @@ describe('lwm2m unbootstrapping (Bootstrap-Delete of a Security instance)', () =
     assert.equal(r.code, 0x42);
     assert.ok(!dm.object(3303)!.has(1), 'exclusive /3303/1 deleted');
     assert.ok(!dm.accessControl.has(1), 'its ACL instance deleted');
-    assert.ok(!store.records.has('lwm2m.2.1'));
+    assert.ok(store.records.has('lwm2m.2.0.b') && !store.records.has('lwm2m.2.0.a'), 'the updated ACL went to the other slot, the old one is gone');
+    assert.ok(!store.records.has('lwm2m.2.1.a') && !store.records.has('lwm2m.2.1.b'));
     assert.ok(dm.object(3303)!.has(0), 'shared /3303/0 kept');
     assert.deepEqual(dm.accessControl.acl(0), new Map([[101, 15]]), '102 entry removed from shared ACL');
     assert.deepEqual(dm.accessControl.acl(2), new Map([[101, 1], [103, 1]]));
