@@ -161,7 +161,7 @@ export interface OpenOptions {
  * unwraps and checks the response (R-MAC, R-ENC).
  */
 export class Scp03Session {
-  private chain = new Uint8Array(16);
+  private chain: Uint8Array = new Uint8Array(16);
   private counter = 0;
   private closed = false;
   private readonly mac: BlockCipher;
