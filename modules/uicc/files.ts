@@ -52,7 +52,8 @@ export function parseFcp(data: Uint8Array): FileControl {
 
 /** Largest file this terminal will read. */
 export const MAX_FILE = 8192;
-const CHUNK = 255;
+/** READ BINARY chunk: 223 keeps an R-ENC padded block plus R-MAC inside one 256-byte response. */
+const CHUNK = 223;
 
 async function ok(s: CommandSender, c: CommandApdu, what: string): Promise<Uint8Array> {
   const r = await s.transmit(c);

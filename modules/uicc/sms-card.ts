@@ -9,13 +9,17 @@
  * and confirms with TERMINAL RESPONSE. A packet the card refuses ends with 9000 and no proactive
  * command: nothing reaches the client and nothing is sent back.
  *
+ * Both records hold the payload as one BER-TLV data object with tag 80, padded with FF to the record
+ * length (255), so a payload is at most {@link MAX_CARD_PAYLOAD} bytes.
+ *
  * MO: the terminal writes the plaintext with UPDATE RECORD to EF(LwM2M-MO); the applet protects it
  * and issues SEND SHORT MESSAGE proactive commands carrying the SMS-SUBMIT TPDUs; the terminal sends
  * them through the modem and reports the outcome in TERMINAL RESPONSE.
  */
 import { equalBytes } from '../bytes/index';
 import { SW, swHex } from './apdu';
-import { ApduError, UsatError } from './errors';
+import { parseBerTlv, tlv } from './ber-tlv';
+import { ApduError, BerTlvError, UsatError } from './errors';
 import { plainSender, readRecord, selectPath, updateRecord, type CommandSender } from './files';
 import { CardChannel, type ApduTransport } from './transport';
 import {
@@ -25,6 +29,8 @@ import {
 /** Default full paths of the two exchange files (DF 7F50 is the LwM2M / PKCS#15 application DF). */
 export const EF_LWM2M_MT = Object.freeze([0x3f, 0x00, 0x7f, 0x50, 0x6f, 0x01]);
 export const EF_LWM2M_MO = Object.freeze([0x3f, 0x00, 0x7f, 0x50, 0x6f, 0x02]);
+/** Largest payload one record carries (255 - tag - 2-byte length). */
+export const MAX_CARD_PAYLOAD = 252;
 /** Proactive commands handled per envelope before the terminal gives up on the card. */
 export const MAX_PROACTIVE = 8;
 
@@ -73,8 +79,9 @@ export class UiccSmsTerminal {
 
   /** Asks the card to protect and send `payload`. Returns how many SMS were sent. */
   async send(payload: Uint8Array): Promise<number> {
+    if (payload.length < 1 || payload.length > MAX_CARD_PAYLOAD) throw new UsatError(`MO payload must be 1..${MAX_CARD_PAYLOAD} bytes`);
     await selectPath(this.sender, this.mo.subarray(2));
-    const r = await updateRecord(this.sender, 1, payload);
+    const r = await updateRecord(this.sender, 1, tlv(0x80, payload));
     const d = await this.proactive(r.sw);
     if (d.sent === 0) throw new UsatError('the card sent no SMS for the MO payload');
     return d.sent;
@@ -101,7 +108,7 @@ export class UiccSmsTerminal {
         const files = list ? parseFileList(list.value) : [];
         if (files.some((p) => equalBytes(p, this.mt))) {
           await selectPath(this.sender, this.mt.subarray(2));
-          payload = await readRecord(this.sender, 1);
+          payload = recordPayload(await readRecord(this.sender, 1));
         }
         result = Result.ok;
       } else if (cmd.type === CommandType.SEND_SHORT_MESSAGE) {
@@ -116,5 +123,17 @@ export class UiccSmsTerminal {
       if (sw !== SW.OK && sw >> 8 !== SW.PROACTIVE) throw new ApduError(`TERMINAL RESPONSE: card answered ${swHex(sw)}`, sw);
     }
     return { payload, sent };
+  }
+}
+
+/** The payload object (tag 80) of an exchange record; FF padding after it is allowed. */
+export function recordPayload(rec: Uint8Array): Uint8Array {
+  try {
+    const objs = parseBerTlv(rec, { maxDepth: 1, maxElements: 1, maxLength: MAX_CARD_PAYLOAD });
+    if (objs.length !== 1 || objs[0].tag !== 0x80) throw new UsatError('exchange record holds no payload object');
+    return objs[0].value.slice();
+  } catch (e) {
+    if (e instanceof BerTlvError) throw new UsatError(`exchange record: ${e.message}`);
+    throw e;
   }
 }
