@@ -112,6 +112,8 @@ export class SimUicc implements ApduTransport {
   /** Last TERMINAL RESPONSE results, for tests. */
   readonly terminalResults: number[] = [];
   profile?: Uint8Array;
+  /** Fault injection for tests (see CardScp03). */
+  readonly faults: { rencWithoutPadding?: boolean } = {};
 
   constructor(private readonly o: SimUiccOptions) {
     const ef = (fid: number, data: Uint8Array, read: Access, write: Access): EfNode => ({ kind: 'ef', fid, structure: 'transparent', data, read, write });
@@ -130,7 +132,7 @@ export class SimUicc implements ApduTransport {
   }
 
   private newChannel(): ChannelState {
-    return { df: this.mf, scp: new CardScp03(this.o.crypto, this.o.keySets, Uint8Array.from(PKCS15_AID), this.sequence) };
+    return { df: this.mf, scp: new CardScp03(this.o.crypto, this.o.keySets, Uint8Array.from(PKCS15_AID), this.sequence, this.faults) };
   }
 
   /** Replaces the bootstrap file out of band (what a card issuer's personalisation would do). */

@@ -23,7 +23,14 @@ export class CardScp03 {
   authenticated = false;
   keySet?: CardKeySet;
 
-  constructor(private readonly crypto: CryptoProvider, private readonly keySets: CardKeySet[], private readonly aid: Uint8Array, private readonly sequence: { value: number }) {}
+  constructor(
+    private readonly crypto: CryptoProvider,
+    private readonly keySets: CardKeySet[],
+    private readonly aid: Uint8Array,
+    private readonly sequence: { value: number },
+    /** Fault injection for tests: R-ENC zero-padded instead of method 2 (the R-MAC is still right). */
+    private readonly faults: { rencWithoutPadding?: boolean } = {},
+  ) {}
 
   reset(): void {
     this.sk = undefined;
@@ -121,7 +128,11 @@ export class CardScp03 {
 
   wrapResponse(data: Uint8Array, sw: number): Uint8Array {
     let body = data;
-    if ((this.level & 0x20) && body.length > 0) body = cbcEncrypt(this.crypto.aes(this.sk!.sEnc), this.icv(true), pad80(body));
+    if ((this.level & 0x20) && body.length > 0) {
+      const padded = this.faults.rencWithoutPadding ? new Uint8Array(Math.ceil(body.length / 16) * 16) : pad80(body);
+      if (this.faults.rencWithoutPadding) padded.set(body);
+      body = cbcEncrypt(this.crypto.aes(this.sk!.sEnc), this.icv(true), padded);
+    }
     if (this.level & 0x10) {
       const error = sw !== 0x9000 && sw >> 8 !== 0x62 && sw >> 8 !== 0x63;
       if (!(error && body.length === 0)) {

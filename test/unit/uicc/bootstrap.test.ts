@@ -8,7 +8,8 @@ import type { ApduTransport } from '../../../modules/uicc/transport';
 import { CardChannel } from '../../../modules/uicc/transport';
 import { Scp03Session } from '../../../modules/uicc/scp03';
 import { selectAid, selectPath, plainSender } from '../../../modules/uicc/files';
-import { PKCS15_AID } from '../../../modules/uicc/pkcs15';
+import { PKCS15_AID, parseBootstrapFile, encodeBootstrapFile } from '../../../modules/uicc/pkcs15';
+import { encodeTlv } from '../../../modules/lwm2m/formats/tlv';
 import { ADMIN_ENC, ADMIN_MAC, bootstrapFile, ICCID, makeCard, provisionedDevice } from './fixtures';
 
 /** A man in the middle on the card interface: sees and may change every APDU. */
@@ -176,6 +177,26 @@ describe('Bootstrap from Smartcard over SCP03 (simulated UICC)', () => {
     const { host, keys } = provisionedDevice();
     const dm = new DataModel();
     await refused(bootstrapFromSmartcard({ transport: makeCard({ uri: 'ftp://nowhere' }), keys, dataModel: dm, host, crypto }), 'refused');
+    nothingApplied(dm);
+  });
+
+  it('a bad second entry (Server object) after a good Security entry: still nothing applied', async () => {
+    const { host, keys } = provisionedDevice();
+    const good = parseBootstrapFile(bootstrapFile('coaps://192.0.2.7:5684'));
+    const badServer = encodeTlv([1], [{ path: [1, 0, 0], type: 'integer', value: 101 }, { path: [1, 0, 1], type: 'integer', value: 300 }, { path: [1, 0, 7], type: 'string', value: 'XYZ' }], () => false);
+    const file = encodeBootstrapFile([good[0], { objectId: 1, tlv: badServer }]);
+    const dm = new DataModel();
+    await refused(bootstrapFromSmartcard({ transport: makeCard({ bootstrap: file }), keys, dataModel: dm, host, crypto }), 'refused');
+    nothingApplied(dm);
+  });
+
+  it('R-ENC data without valid padding (but a valid R-MAC) is refused', async () => {
+    const { host, keys } = provisionedDevice();
+    const card = makeCard();
+    card.faults.rencWithoutPadding = true;
+    const dm = new DataModel();
+    const e = await refused(bootstrapFromSmartcard({ transport: card, keys, dataModel: dm, host, crypto }), 'secure-channel');
+    assert.ok(/padding/.test(e.message), e.message);
     nothingApplied(dm);
   });
 
