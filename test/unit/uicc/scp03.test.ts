@@ -98,6 +98,21 @@ describe('SCP03 (GP Amendment D)', () => {
       assert.equal(t.seen.length, 1, 'no EXTERNAL AUTHENTICATE after a bad card cryptogram');
     });
 
+    it('a card answering with another key version is refused', async () => {
+      const v = PYSIM[0];
+      const t = new Script([v.iuRsp + '9000', '9000']);
+      const e = (await assert.rejects(Scp03Session.open(new CardChannel(t), { keys: { ...KEYS, kvn: 0x31 }, level: v.level, crypto, hostChallenge: fromHex(v.iu).slice(5, 13) }), Scp03Error)) as Scp03Error;
+      assert.equal(e.code, 'channel');
+    });
+
+    it('a card without R-MAC support cannot be used at level 33', async () => {
+      const v = PYSIM[2];
+      const rsp = v.iuRsp.slice(0, 24) + '10' + v.iuRsp.slice(26); // i = 10: pseudo-random challenge, no R-MAC / R-ENC
+      const t = new Script([rsp + '9000', '9000']);
+      const e = (await assert.rejects(Scp03Session.open(new CardChannel(t), { keys: KEYS, level: 0x33, crypto, hostChallenge: fromHex(v.iu).slice(5, 13) }), Scp03Error)) as Scp03Error;
+      assert.equal(e.code, 'security-level');
+    });
+
     it('a tampered R-MAC is refused and closes the session', async () => {
       const v = PYSIM[0];
       const { s } = await openPysim(v);
