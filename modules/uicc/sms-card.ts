@@ -72,8 +72,8 @@ export class UiccSmsTerminal {
   /** Hands an MT SMS-DELIVER TPDU (no SMSC prefix) to the card. */
   async deliver(tpdu: Uint8Array, smscAddress?: Uint8Array): Promise<CardDelivery> {
     const r = await this.basic.send(smsPpDownload(tpdu, smscAddress));
-    // 6F00, 9300 (busy), 62xx... all mean the card did not take it: the message is dropped
-    if (r.sw !== SW.OK && r.sw >> 8 !== SW.PROACTIVE) return { payload: null, sent: 0 };
+    // 9000 without a proactive command, 6F00, 9300 (busy)...: the card did not release a payload, so the
+    // message is dropped; only 91xx starts the proactive session that can hand one over
     return this.proactive(r.sw);
   }
 

@@ -105,6 +105,14 @@ describe('SCP03 (GP Amendment D)', () => {
       assert.equal(e.code, 'channel');
     });
 
+    it('a card without R-MAC support cannot be used at level 11', async () => {
+      const v = PYSIM[0];
+      const rsp = v.iuRsp.slice(0, 24) + '10' + v.iuRsp.slice(26);
+      const t = new Script([rsp + '9000', '9000']);
+      const e = (await assert.rejects(Scp03Session.open(new CardChannel(t), { keys: KEYS, level: 0x11, crypto, hostChallenge: fromHex(v.iu).slice(5, 13) }), Scp03Error)) as Scp03Error;
+      assert.equal(e.code, 'security-level');
+    });
+
     it('a card without R-MAC support cannot be used at level 33', async () => {
       const v = PYSIM[2];
       const rsp = v.iuRsp.slice(0, 24) + '10' + v.iuRsp.slice(26); // i = 10: pseudo-random challenge, no R-MAC / R-ENC
