@@ -12,6 +12,7 @@ import {
 import { decodeDeliver } from '../../../modules/sms/tpdu-deliver';
 import { routeDeliver } from '../../../modules/sms/policy';
 import { parseOdf, findBootstrapPath, parseBootstrapFile } from '../../../modules/uicc/pkcs15';
+import { Pkcs15Error } from '../../../modules/uicc/errors';
 import { pkcs15Files } from '../../../tools/uicc-sim/index';
 import { recordPayload } from '../../../modules/uicc/sms-card';
 
@@ -187,7 +188,7 @@ describe('UICC codecs', () => {
     });
     it('bootstrap file: objects 0-2 only, bounded, needs a Security entry', () => {
       assert.equal(parseBootstrapFile(fromHex('00000003c10000ffff')).length, 1);
-      assert.throws(() => parseBootstrapFile(fromHex('00030003c10000')));
+      assert.throws(() => parseBootstrapFile(fromHex('00000003c10000' + '00030003c10000')), Pkcs15Error, 'object 3 is not bootstrap information');
       assert.throws(() => parseBootstrapFile(fromHex('00010003c10000')));
       assert.throws(() => parseBootstrapFile(fromHex('0000ffff')));
       assert.throws(() => parseBootstrapFile(fromHex('00000003c10000ff01')));

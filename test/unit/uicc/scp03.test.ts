@@ -133,6 +133,13 @@ describe('SCP03 (GP Amendment D)', () => {
       assert.throws(() => s.wrap(decodeCommand(fromHex(PLAIN[1]))), Scp03Error);
     });
 
+    it('a response too short to hold its R-MAC is refused', async () => {
+      const { s } = await openPysim(PYSIM[0]);
+      s.wrap(decodeCommand(fromHex(PLAIN[0])));
+      const e = assert.throws(() => s.unwrap(fromHex('bf3e12'), 0x9000), Scp03Error) as Scp03Error;
+      assert.equal(e.code, 'response-mac');
+    });
+
     it('a replayed response (R-MAC of an earlier command) is refused', async () => {
       const v = PYSIM[0];
       const { s } = await openPysim(v);
