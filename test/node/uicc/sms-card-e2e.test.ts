@@ -1,0 +1,133 @@
+/**
+ * SMS security terminated on the (simulated) UICC, end to end: the client's CoAP goes through the card
+ * (UPDATE RECORD → SEND SHORT MESSAGE) as TS 102 225 secured class 2 SMS, the server side opens them
+ * with its copy of the keys and talks plain CoAP to the local LwM2M Server on loopback; the server's
+ * messages come back as class 2 / TP-PID 7F SMS-DELIVERs that the device hands to the card in an
+ * ENVELOPE (SMS-PP download) and reads back in plaintext after the card's REFRESH. Register, Read and
+ * Observe run over it; a tampered or replayed SMS is dropped by the card with nothing sent back.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { assert } from '../../harness/assert';
+import { fromHex, utf8Decode } from '../../../modules/bytes/index';
+import { NodeHost } from '../../../hosts/node/host';
+import { DataModel } from '../../../modules/lwm2m/data-model';
+import { DeviceObject } from '../../../modules/lwm2m/objects/device';
+import { ContentFormat } from '../../../modules/lwm2m/types';
+import { Lwm2mClient } from '../../../modules/client/client';
+import { applyFactoryConfig } from '../../../modules/client/factory';
+import { UiccSmsTerminal } from '../../../modules/uicc/sms-card';
+import { CardSmsChannel } from '../../../modules/uicc/sms-channel';
+import { Lwm2mTestServer } from '../../../tools/lwm2m-server';
+import { SmsServerGateway } from '../../../tools/uicc-sim/sms-gateway';
+import { TemperatureObject } from '../../unit/lwm2m/fixtures';
+import type { ResourceContent } from '../../../modules/lwm2m/types';
+import { makeCard } from '../../unit/uicc/fixtures';
+
+const EP = 'sms-card-dev';
+const RES7 = fromHex('1212' + '1600' + 'bfff01'); // KIc KID SPI1 SPI2 TAR (AES, CC + ciphering + counter higher, no PoR)
+const RES8 = fromHex('000102030405060708090a0b0c0d0e0f' + '101112131415161718191a1b1c1d1e1f');
+const SERVER_NO = '+447700900123';
+const DEVICE_NO = '+447700900456';
+
+async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('SMS security terminated on the UICC, end to end (simulated card, local LwM2M Server)', function () {
+  this.timeout(60_000);
+  let server: Lwm2mTestServer;
+  let gateway: SmsServerGateway;
+  let client: Lwm2mClient;
+  let host: NodeHost;
+  let dir: string;
+  let channel: CardSmsChannel;
+  let card: ReturnType<typeof makeCard>;
+  const smsOut: Uint8Array[] = [];
+  const temp = new TemperatureObject();
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'xs-lwm2m-smscard-'));
+    host = new NodeHost({ dataDir: dir, logLevel: 'error' });
+    server = await Lwm2mTestServer.start({ port: 0 });
+    card = makeCard({ sms: { keyParameters: RES7, secretKeys: RES8, serverNumber: SERVER_NO, host } });
+    gateway = await SmsServerGateway.start({
+      serverPort: server.port, keyParameters: RES7, secretKeys: RES8, deviceNumber: DEVICE_NO, serverNumber: SERVER_NO, crypto: host.crypto,
+      toDevice: (tpdu) => void channel.deliver(tpdu),
+    });
+    // the modem: every SEND SHORT MESSAGE the card issues goes out as AT+CMGS to the network
+    const terminal = new UiccSmsTerminal({ transport: card, sendSms: async (tpdu) => { smsOut.push(tpdu); gateway.fromDevice(tpdu); return true; } });
+    await terminal.start();
+    channel = new CardSmsChannel(terminal);
+    const dm = new DataModel({ host });
+    dm.register(new DeviceObject({ manufacturer: 'uicc', model: 'sms', serial: 'S2', firmwareVersion: '1', binding: 'S' }));
+    temp.store(0, new Map<number, ResourceContent>([[5700, 21], [5701, 'Cel']]));
+    dm.register(temp);
+    applyFactoryConfig(dm, { accounts: [{ uri: `coap://127.0.0.1:${server.port}`, shortServerId: 7, lifetime: 300, binding: 'S' }] });
+    client = new Lwm2mClient({ host, endpointName: EP, dataModel: dm, connector: { open: async () => ({ channel, security: 'nosec' }) } });
+  });
+
+  after(async () => {
+    await client?.stop({ deregister: false }).catch(() => {});
+    gateway?.close();
+    await server?.stop();
+    host?.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('registers through the card: every uplink is a secured SMS the card produced', async () => {
+    await client.start();
+    const reg = await server.waitForRegistration(EP, 20_000);
+    assert.equal(reg.binding, 'S');
+    assert.ok(smsOut.length >= 1);
+    // what left the device is a TS 102 225 command packet (UDH IE 70), not CoAP in clear
+    for (const t of smsOut) assert.ok(!String.fromCharCode(...t).includes('rd?'), 'no plaintext CoAP on the air');
+    assert.ok(gateway.toServer >= 1);
+    assert.ok(card.refused.length === 0, card.refused.join());
+  });
+
+  it('Read over the card-terminated SMS binding', async () => {
+    const r = await server.read(EP, '/3303/0/5700', ContentFormat.Text);
+    assert.equal(r.code, 0x45);
+    assert.equal(utf8Decode(r.payload), '21');
+  });
+
+  it('Observe: notifications come through the card', async () => {
+    const seen: string[] = [];
+    const obs = await server.observe(EP, '/3303/0/5700', (n: { payload: Uint8Array }) => seen.push(utf8Decode(n.payload)), ContentFormat.Text);
+    assert.equal(obs.code, 0x45);
+    temp.setValue(0, 5700, 25);
+    client.changed('/3303/0/5700');
+    await until(() => seen.includes('25'), 15_000, 'notification 25');
+  });
+
+  it('a tampered class 2 SMS is dropped by the card: nothing reaches the client, nothing is sent back', async () => {
+    await channel.idle();
+    const good = gateway.sealForDevice(fromHex('40010001')); // a CoAP CON GET with MID 1, sealed
+    const bad = good.slice();
+    bad[bad.length - 5] ^= 0x01;
+    const out = smsOut.length;
+    const refused = card.refused.length;
+    assert.equal(await channel.deliver(bad), false);
+    await channel.idle();
+    assert.equal(smsOut.length, out, 'no SMS sent back');
+    assert.equal(card.refused[refused], 'integrity');
+  });
+
+  it('a replayed class 2 SMS is dropped by the card: nothing sent back', async () => {
+    await channel.idle();
+    const last = gateway.delivered[gateway.delivered.length - 1];
+    assert.ok(last, 'the server sent something earlier');
+    const out = smsOut.length;
+    const refused = card.refused.length;
+    assert.equal(await channel.deliver(last), false);
+    await channel.idle();
+    assert.equal(smsOut.length, out, 'no SMS sent back');
+    assert.equal(card.refused[refused], 'replay');
+  });
+});
