@@ -6,7 +6,7 @@
 import Instrumentation from 'instrumentation';
 
 export function memoryLine(): string {
-  const get = (name: string): number | undefined => {
+  const get = (name: 'XS Slot Heap Used' | 'XS Chunk Heap Used' | 'XS Stack Used'): number | undefined => {
     const i = Instrumentation.map(name);
     return i === undefined ? undefined : Instrumentation.get(i);
   };
