@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import { runScenario } from './client-scenario';
 import { table } from './harness';
 import { bundleForXs, DEVICE_LIKE_GLOBALS } from '../test/harness/xs-bundle.mjs';
+import { snapshotMemory, esp32Bytes } from './xs-memory.mjs';
 
 const t0 = performance.now();
 const full = await runScenario('full');
@@ -30,18 +31,38 @@ await import('@endo/init');
 const { xsnap } = await import('@agoric/xsnap');
 const worker = await xsnap({ os: os.type(), spawn, fs: { ...fs, ...fs.promises }, name: 'xs-client-bench', meteringLimit: 0, stdout: 'inherit', stderr: 'inherit' });
 try {
+  const empty = await snapshotMemory(worker);
   const load = await worker.evaluate(code);
+  await worker.evaluate('gc()');
+  const loaded = await snapshotMemory(worker);
   await worker.evaluate(`globalThis.benchRecordings = ${JSON.stringify(full.recordings)};`);
   const base = await worker.evaluate('gc()');
   const r = await worker.evaluate('globalThis.benchRun()');
   await worker.evaluate('if (globalThis.benchResult !== "ok") throw new Error("XS replay: " + globalThis.benchResult)');
   const held = await worker.evaluate('globalThis.benchRecordings = null; gc()');
+  const registered = await snapshotMemory(worker);
   const slots = held.meterUsage.currentHeapCount - base.meterUsage.currentHeapCount;
   table('device in XS (xsnap meters; replay of the same exchange, only the device computes)', [
     { what: 'bootstrap + register + 1 notify over DTLS PSK: XS compute', value: r.meterUsage.compute.toLocaleString('en-US') },
     { what: 'loading the bundle: XS compute', value: load.meterUsage.compute.toLocaleString('en-US') },
     { what: 'heap slots held by the registered client after gc()', value: `${slots.toLocaleString('en-US')} (~${((slots * 16) / 1024).toFixed(0)} KiB at 16 B/slot on ESP32; chunks not included)` },
     { what: 'Node wall time of the full simulated run (ms, both sides)', value: nodeMs.toFixed(0) },
+  ]);
+  // Whole XS memory from heap snapshots (bench/xs-memory.mjs): live chunks and live slots after a collection,
+  // over an empty machine. Not preloaded: the modules' byte code and constant tables count here, where on a
+  // device with preload they would stay in flash. The recordings of the servers' datagrams are dropped first.
+  const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
+  const row = (what: string, m: { chunks: number; slots: number }) => ({
+    what,
+    'chunk bytes': m.chunks.toLocaleString('en-US'),
+    slots: m.slots.toLocaleString('en-US'),
+    'ESP32 (chunks + slots x 16)': kib(esp32Bytes(m)),
+  });
+  const diff = (a: { chunks: number; slots: number }, b: { chunks: number; slots: number }) => ({ chunks: a.chunks - b.chunks, slots: a.slots - b.slots });
+  table('whole XS memory (xsnap heap snapshots: live chunks + live slots after gc, above an empty machine)', [
+    row('modules loaded, with @noble (the xsnap provider; not preloaded)', diff(loaded, empty)),
+    row('registered over DTLS PSK-CCM8 with one observation', diff(registered, empty)),
+    row('of which the client and its session (registered - loaded)', diff(registered, loaded)),
   ]);
 } finally {
   await worker.close().catch(() => {});

@@ -59,8 +59,6 @@ export function createEsp32Host(options: Esp32HostOptions = {}): Host {
   const encrypted = options.encrypted ?? false;
   const flash = partitionFlash(options.partition ?? 'xslwm2m', layout, encrypted);
   const minLevel = LEVELS[options.logLevel ?? 'info'];
-  let secret: Uint8Array | null = null;
-
   function secretFromFlash(): Uint8Array {
     if (!options.secretInEncryptedFlash || !encrypted) {
       throw new Esp32HostError('no HMAC peripheral on this chip: enable flash encryption and set secretInEncryptedFlash, or use a secure element');
@@ -88,14 +86,14 @@ export function createEsp32Host(options: Esp32HostOptions = {}): Host {
     flash: (name: string): FlashRegion => flash(name),
     udp: openUdp,
     deviceSecret(): Uint8Array {
-      if (!secret) {
-        const out = new Uint8Array(32);
-        const rc = natives.xslwm2m_device_secret(out.buffer) as number;
-        if (rc === 0) secret = out;
-        else if (rc === -2) secret = secretFromFlash();
-        else throw new Esp32HostError('HMAC peripheral failed: is an HMAC_UP key burnt into the configured eFuse block?');
-      }
-      return secret.slice();
+      // Derived (or read) at each use and never kept here: the caller wipes the copy it gets, so the secret
+      // is in RAM only while a store derives its keys.
+      const out = new Uint8Array(32);
+      const rc = natives.xslwm2m_device_secret(out.buffer) as number;
+      if (rc === 0) return out;
+      out.fill(0);
+      if (rc === -2) return secretFromFlash();
+      throw new Esp32HostError('HMAC peripheral failed: is an HMAC_UP key burnt into the configured eFuse block?');
     },
     log(level: LogLevel, msg: string, fields?: Record<string, unknown>): void {
       if (LEVELS[level] < minLevel) return;

@@ -1,10 +1,15 @@
 /**
- * ESP32 app entry: the ESP32 Host checked end to end with the same self-check as the simulator.
- * NOT BUILT OR FLASHED here (no ESP-IDF): see README.md. The partition must be unencrypted for the
- * flash check, which clears bits in place (see flash-partition.ts on encrypted partitions).
+ * ESP32 app entry: the same client scenario as the simulator's ESP32-profile build (hosts/sim/client-app.ts),
+ * with the same creation settings, on the ESP32 Host. The Bootstrap-Server URI comes from the manifest's config
+ * (a machine on the board's Wi-Fi network running tools/sim-scenario.ts --address <its IP>).
+ * NOT BUILT OR FLASHED here (no ESP-IDF): see README.md.
  */
-import '../sim/globals';
+import config from 'mc/config';
 import { createEsp32Host } from './host';
-import { selfCheck } from '../sim/self-check';
+import { runClientScenario } from '../sim/client-app';
 
-selfCheck(createEsp32Host({ layout: { keys: 4, counters: 4, journal: 8, secret: 1, selfcheck: 1 } }), 'ESP32');
+const cfg = config as unknown as { bootstrapUri: string; suite: string };
+runClientScenario(createEsp32Host({ layout: { keys: 4, counters: 4, journal: 8, secret: 1 } }), {
+  bootstrapUri: cfg.bootstrapUri,
+  cipherSuites: cfg.suite === 'ecdhe' ? [0xc037] : [0xc0a8],
+});

@@ -40,3 +40,51 @@ int32_t xslwm2m_device_secret(uint8_t *out)
 	return -2;
 #endif
 }
+
+/*
+ * Deep sleep and RTC-retained memory, which the Moddable SDK lacks on ESP32 (ESP-IDF "Sleep Modes" and
+ * "Memory Types: RTC slow memory"). The block below keeps its contents across deep sleep (not across a power
+ * cycle: after power-on it is garbage, hence the magic word and length that xslwm2m_rtc_read checks).
+ */
+#include "esp_sleep.h"
+#include "esp_attr.h"
+
+#define XSLWM2M_RTC_BYTES 256
+#define XSLWM2M_RTC_MAGIC 0x584c4d32u /* "XLM2" */
+static RTC_NOINIT_ATTR uint32_t gRtcMagic;
+static RTC_NOINIT_ATTR uint32_t gRtcLength;
+static RTC_NOINIT_ATTR uint8_t gRtcData[XSLWM2M_RTC_BYTES];
+
+/* Copies up to `length` retained bytes into buffer; returns how many were retained (0 after power-on). */
+int32_t xslwm2m_rtc_read(uint8_t *buffer, uint32_t length)
+{
+	if (gRtcMagic != XSLWM2M_RTC_MAGIC || gRtcLength > XSLWM2M_RTC_BYTES)
+		return 0;
+	uint32_t n = gRtcLength < length ? gRtcLength : length;
+	memcpy(buffer, gRtcData, n);
+	return (int32_t)n;
+}
+
+/* Keeps `length` bytes (at most 256) for the next wake from deep sleep; returns -1 when too long. */
+int32_t xslwm2m_rtc_write(uint8_t *buffer, uint32_t length)
+{
+	if (length > XSLWM2M_RTC_BYTES)
+		return -1;
+	memcpy(gRtcData, buffer, length);
+	gRtcLength = length;
+	gRtcMagic = XSLWM2M_RTC_MAGIC;
+	return 0;
+}
+
+/* 1 when this boot is a wake from deep sleep by the timer. */
+int32_t xslwm2m_woke_by_timer(void)
+{
+	return esp_sleep_get_wakeup_cause() == ESP_SLEEP_WAKEUP_TIMER ? 1 : 0;
+}
+
+/* Deep sleep for `ms` milliseconds; the chip then resets and the app starts again from main. Does not return. */
+void xslwm2m_deep_sleep(uint32_t ms)
+{
+	esp_sleep_enable_timer_wakeup((uint64_t)ms * 1000u);
+	esp_deep_sleep_start();
+}

@@ -6,20 +6,22 @@
  *   randomBytes  the OS CSPRNG (getrandom) through the manifest's ffi section (random.c).
  *                NOT Math.random (a fixed sequence in the simulator) and NOT Moddable's "rng" module
  *                (RC4 seeded from c_rand): both are predictable.
- *   crypto       nobleCrypto (portable JS; fine on a desktop, too big for P-256 on a device)
+ *   crypto       the native provider (hosts/esp32/crypto-moddable.ts: Moddable's crypt, curve, ecdsa), as on an
+ *                ESP32, so the simulator measures the device configuration; `options.crypto` may replace it
  *   flash        one file per region under the data directory, NOR semantics (the simulator has no flash)
  *   udp          embedded:io/socket/udp (IP addresses only), see udp.ts
  *   deviceSecret 32 random bytes in <dataDir>/device-secret.bin (0600, directory 0700), created on first use;
+ *                read from the file at each call and never kept here (the caller wipes the copy it gets);
  *                a desktop stand-in only: anyone with this user's rights can read it
  *   log          trace
- * Import "./globals" (TextEncoder for @noble/curves) before this module.
  */
 import Time from 'time';
 import Timer from 'timer';
 import { File, Directory } from 'file';
 import config from 'mc/config';
 import FFI from 'mc/ffi';
-import { nobleCrypto } from '../../modules/crypto/noble';
+import { moddableCrypto } from '../esp32/crypto-moddable';
+import type { CryptoProvider } from '../../modules/crypto/provider';
 import type { Host, FlashRegion, LogLevel, TimerHandle } from '../../modules/host';
 import { clearChainedTimer, setChainedTimer } from '../../modules/timer';
 import { FileFlash } from './flash-file';
@@ -33,6 +35,8 @@ export interface SimHostOptions {
   sectorSize?: number;
   /** Lowest level that is traced. */
   logLevel?: LogLevel;
+  /** Default: the native provider. */
+  crypto?: CryptoProvider;
 }
 
 export class SimHostError extends Error {
@@ -91,8 +95,6 @@ export function createSimHost(options: SimHostOptions = {}): Host {
   const sectorSize = options.sectorSize ?? 4096;
   const minLevel = LEVELS[options.logLevel ?? 'info'];
   const regions = new Map<string, FlashRegion>();
-  let secret: Uint8Array | null = null;
-
   return {
     now: () => Time.ticks,
     setTimer(ms: number, fn: () => void): TimerHandle {
@@ -103,7 +105,7 @@ export function createSimHost(options: SimHostOptions = {}): Host {
       clearChainedTimer(t);
     },
     randomBytes: secureRandom,
-    crypto: nobleCrypto,
+    crypto: options.crypto ?? moddableCrypto,
     flash(name: string): FlashRegion {
       if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/.test(name) || name.includes('..')) throw new SimHostError(`bad flash region name ${JSON.stringify(name)}`);
       let region = regions.get(name);
@@ -117,8 +119,8 @@ export function createSimHost(options: SimHostOptions = {}): Host {
     },
     udp: openUdp,
     deviceSecret(): Uint8Array {
-      secret ??= loadOrCreateSecret(`${dataDir}device-secret.bin`);
-      return secret.slice();
+      // Read at each use, not cached: the secret is in RAM only while the caller derives its keys.
+      return loadOrCreateSecret(`${dataDir}device-secret.bin`);
     },
     log(level: LogLevel, msg: string, fields?: Record<string, unknown>): void {
       if (LEVELS[level] < minLevel) return;

@@ -1,8 +1,7 @@
 /**
- * Simulator app entry: the Host for the Moddable simulator, checked end to end.
- * './globals' comes first: @noble/curves needs a TextEncoder global while it loads.
+ * Simulator app entry: the Host for the Moddable simulator, checked end to end (self-check.ts), on the native
+ * crypto provider.
  */
-import './globals';
 import { createSimHost } from './host';
 import { selfCheck } from './self-check';
 

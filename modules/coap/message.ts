@@ -114,10 +114,11 @@ function nibble(v: number): number {
   return v >= 269 ? 14 : v >= 13 ? 13 : v;
 }
 
-const shared = new ByteWriter(256);
+// The default writer is made on first use, not at load: a preloaded module's buffers are read-only.
+let shared: ByteWriter | null = null;
 
 /** Serializes a message; throws CoapFormatError('encode') on values the format cannot carry. */
-export function encodeMessage(m: CoapMessage, w: ByteWriter = shared): Uint8Array {
+export function encodeMessage(m: CoapMessage, w: ByteWriter = (shared ??= new ByteWriter(256))): Uint8Array {
   if (m.token.length > MAX_TOKEN_LENGTH) fail('encode', `token of ${m.token.length} bytes is longer than 8`);
   if (m.messageId < 0 || m.messageId > 0xffff) fail('encode', `message ID ${m.messageId} out of range`);
   if (m.code < 0 || m.code > 255) fail('encode', `code ${m.code} out of range`);

@@ -1,10 +1,11 @@
+// Software 3DES (./tdes) is not re-exported: only secured SMS needs it, and a barrel that carried it would
+// load its tables into every DTLS or store user. Import '../crypto/tdes' where 3DES is used.
 export type { BlockCipher, CryptoProvider, P256, P256KeyPair } from './provider';
 export { CryptoError, type CryptoErrorCode } from './errors';
 export { cbcEncrypt, cbcDecrypt, cbcMac } from './cbc';
 export { cmacWith } from './cmac';
 export { ccmSeal, ccmOpen } from './ccm';
 export { tls12Prf, hkdf, hkdfExtract, hkdfExpand } from './kdf';
-export { tdesKeyStrength, type TdesKeyStrength } from './tdes';
 
 import type { CryptoProvider } from './provider';
 import { cmacWith } from './cmac';

@@ -53,15 +53,13 @@ function pseudoHeader(epoch: number, seq: number, type: number, length: number, 
   return ad;
 }
 
-/**
- * One AAD buffer for every CCM_8 record of every connection: it is rebuilt for each record and read
- * only during that ccmSeal/ccmOpen call, and holds nothing secret (it is all on the wire).
- */
-const CCM_AAD = new Uint8Array(13);
 
 class Ccm8Cipher implements RecordCipher {
   readonly overhead = 16;
   private readonly nonce = new Uint8Array(12);
+  // The AAD, rebuilt for each record (all of it is on the wire). Per connection, not per module: a preloaded
+  // module's buffers are read-only on a device.
+  private readonly aad = new Uint8Array(13);
   constructor(
     private readonly aes: BlockCipher,
     salt: Uint8Array,
@@ -70,7 +68,7 @@ class Ccm8Cipher implements RecordCipher {
   }
   seal(type: number, epoch: number, seq: number, plaintext: Uint8Array): Uint8Array {
     writeSeqNum(this.nonce, 4, epoch, seq);
-    const sealed = ccmSeal(this.aes, this.nonce, pseudoHeader(epoch, seq, type, plaintext.length, CCM_AAD), plaintext, 8);
+    const sealed = ccmSeal(this.aes, this.nonce, pseudoHeader(epoch, seq, type, plaintext.length, this.aad), plaintext, 8);
     const out = new Uint8Array(8 + sealed.length);
     out.set(this.nonce.subarray(4), 0);
     out.set(sealed, 8);
@@ -81,7 +79,7 @@ class Ccm8Cipher implements RecordCipher {
     // The explicit nonce is the sender's choice; RFC 6655 has it equal epoch||seq but we use what it sent.
     this.nonce.set(fragment.subarray(0, 8), 4);
     try {
-      return ccmOpen(this.aes, this.nonce, pseudoHeader(epoch, seq, type, fragment.length - 16, CCM_AAD), fragment.subarray(8), 8);
+      return ccmOpen(this.aes, this.nonce, pseudoHeader(epoch, seq, type, fragment.length - 16, this.aad), fragment.subarray(8), 8);
     } catch {
       return null;
     }

@@ -1,6 +1,6 @@
 /** DTLS 1.2 (RFC 6347) for LwM2M: PSK profiles of RFC 7925. See README.md for the spec map. */
 export { DtlsClient, type DtlsClientOptions } from './client';
-export { DtlsServer, DtlsServerConnection, type DtlsServerOptions, type DtlsServerTestHooks } from './server';
+// DtlsServer (./server) is a test and tool peer with misbehaviour hooks: exported from modules/testing.ts only.
 export { DtlsConnection, type ConnectionState, type ConnectionStats, type ConnectionLimits } from './connection';
 export { DtlsError, DtlsAlert, type DtlsErrorCode } from './errors';
 export { AlertDescription, AlertLevel, CipherSuiteId, ContentType, HandshakeType, ExtensionType } from './constants';

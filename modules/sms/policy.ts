@@ -8,7 +8,7 @@
  * a per-reason counter the application can read.
  */
 import { equalBytes, toHex, wipe } from '../bytes/index';
-import { tdesKeyStrength } from '../crypto/index';
+import { tdesKeyStrength } from '../crypto/tdes';
 import type { CryptoProvider } from '../crypto/provider';
 import { TON, type SmsAddress } from './address';
 import { SecuredPacketError, SmsConfigError } from './errors';

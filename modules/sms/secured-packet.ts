@@ -7,7 +7,8 @@
  * Refused: DS, RC with CRC-16, single DES, 2-key 3DES, proprietary and implicit algorithms.
  */
 import { ByteReader, constantTimeEqual, wipe } from '../bytes/index';
-import { cbcDecrypt, cbcEncrypt, cbcMac, cmacWith, tdesKeyStrength } from '../crypto/index';
+import { cbcDecrypt, cbcEncrypt, cbcMac, cmacWith } from '../crypto/index';
+import { tdesKeyStrength } from '../crypto/tdes';
 import type { BlockCipher, CryptoProvider } from '../crypto/provider';
 import { SecuredPacketError, type SecuredPacketReason } from './errors';
 import { crc32 } from './crc';

@@ -4,4 +4,4 @@ export { Journal, recordSize, MAX_KEY_LENGTH, MAX_VALUE_LENGTH, type JournalOpti
 export { SealedJournal } from './sealed';
 export { KeyStore, MAX_NAME_LENGTH } from './key-store';
 export { CounterStore, MAX_COUNTER_NAME, type CounterStoreOptions } from './counter-store';
-export { SimFlash, PowerCut, SimFlashError, type CutPoint } from './sim-flash';
+// SimFlash (./sim-flash) is a test double: it is exported from modules/testing.ts, not from the device entry.

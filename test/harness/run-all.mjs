@@ -72,6 +72,7 @@ function mochaSuite(name, title, globs, extra = []) {
 
 single('typecheck', 'type-check (strict, whole tree)', bin('tsc'), ['-p', 'tsconfig.json']);
 single('typecheck-modules', 'type-check modules/ without Node types (host-neutral)', bin('tsc'), ['-p', 'modules/tsconfig.json']);
+single('typecheck-moddable', 'type-check the Moddable hosts against @moddable/typings', bin('tsc'), ['-p', 'hosts/tsconfig.moddable.json']);
 single('build', 'rollup build of modules/ for XS', bin('rollup'), ['-c', '--silent']);
 single('xs-dist', 'the rollup bundle loads and runs in XS', process.execPath, ['test/harness/xs-load-dist.mjs']);
 // Before the Node suites: test/node uses python3-gammu and libcoap, test/interop all the peers.

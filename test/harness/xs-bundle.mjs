@@ -5,11 +5,15 @@ import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';
+import { preloadProbePlugin } from './preload-probe.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const root = resolve(here, '../..');
 
-/** @param {string[]} entries absolute or root-relative file paths @param {{prelude?: string}} [opts] */
+/**
+ * @param {string[]} entries absolute or root-relative file paths
+ * @param {{prelude?: string, preloadProbe?: boolean}} [opts] preloadProbe: mark each module's start for preload-probe.mjs
+ */
 export async function bundleForXs(entries, opts = {}) {
   const contents = entries.map((f) => `import ${JSON.stringify(resolve(root, f))};`).join('\n');
   const result = await build({
@@ -25,6 +29,7 @@ export async function bundleForXs(entries, opts = {}) {
     banner: { js: opts.prelude ?? '' },
     logLevel: 'silent',
     legalComments: 'none',
+    plugins: opts.preloadProbe ? [preloadProbePlugin(root)] : [],
   });
   return result.outputFiles[0].text;
 }

@@ -45,7 +45,11 @@
     h.issueCommand(new h.TextEncoder().encode(s).buffer);
   }
   globalThis.__xsTests = {
-    list() { flat.length = 0; collect(root); return flat.map(fullTitle); },
+    list() {
+      // Every module has loaded by now: the preload probe (preload-probe.mjs), when present, copies their buffers.
+      if (globalThis.__preload) globalThis.__preload.seal();
+      flat.length = 0; collect(root); return flat.map(fullTitle);
+    },
     run(i) {
       const t = flat[i];
       const suites = chain(t.suite);
@@ -59,7 +63,11 @@
           for (let k = suites.length - 1; k >= 0; k--) if (lastTestOf(suites[k]) === t) for (const h of suites[k].after) await call(h);
         }
       })().then(
-        () => report({ i, ok: true }),
+        () => {
+          const written = globalThis.__preload ? globalThis.__preload.check() : [];
+          if (!written.length) return report({ i, ok: true });
+          report({ i, ok: false, error: 'preload: a module-level buffer was written at run time (read-only once preloaded on a device), created by ' + written.join(', ') });
+        },
         (e) => report({ i, ok: false, error: (e && e.name ? e.name + ': ' : '') + (e && e.message ? e.message : String(e)), stack: e && e.stack ? String(e.stack) : '' }),
       );
     },

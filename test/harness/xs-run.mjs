@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { findFiles, rel } from './files.mjs';
 import { bundleForXs, readPrelude, root, DEVICE_LIKE_GLOBALS } from './xs-bundle.mjs';
+import { PRELOAD_PROBE } from './preload-probe.mjs';
 
 const args = process.argv.slice(2);
 let summaryPath = null;
@@ -22,7 +23,8 @@ const testFiles = files.length ? files : findFiles('test/unit', '.test.ts');
 const PER_TEST_TIMEOUT_MS = Number(process.env.XS_TEST_TIMEOUT_MS ?? 120000);
 
 // The device-like cleanup stashes TextEncoder and issueCommand in __harness for the prelude's reports.
-const code = await bundleForXs(testFiles, { prelude: `${readPrelude()}\n${DEVICE_LIKE_GLOBALS}\n` });
+// The preload probe fails a test that writes a buffer some modules/ file created while loading (see preload-probe.mjs).
+const code = await bundleForXs(testFiles, { prelude: `${readPrelude()}\n${DEVICE_LIKE_GLOBALS}\n${PRELOAD_PROBE}\n`, preloadProbe: true });
 
 // @agoric/xsnap's Node side needs an Endo (SES) environment; lock down only after bundling is done.
 await import('@endo/init');

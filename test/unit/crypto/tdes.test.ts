@@ -6,7 +6,8 @@
 import { assert } from '../../harness/assert';
 import { fromHex, toHex } from '../../../modules/bytes/index';
 import { nobleCrypto as crypto } from '../../../modules/crypto/noble';
-import { tdesKeyStrength, CryptoError } from '../../../modules/crypto/index';
+import { CryptoError } from '../../../modules/crypto/index';
+import { tdesKeyStrength } from '../../../modules/crypto/tdes';
 import type { BlockCipher } from '../../../modules/crypto/index';
 
 const codeOf = (code: string) => (e: unknown) => e instanceof CryptoError && e.code === code;

@@ -1,6 +1,9 @@
-// Ambient types for the Moddable SDK crypt modules used by crypto-moddable.ts, written from the
-// Moddable sources (modules/crypt/digest/crypt.js, etc/hmac.js, etc/curve.js, etc/ecdsa.js, arith/ecp.js).
-// Only what the provider touches. Not type-checked by the default tsconfig (hosts/esp32 is not included).
+// Declarations for the Moddable SDK modules the hosts use that @moddable/typings (5.6.0, the npm package this
+// repository type-checks against) does not type. Everything else (timer, time, file, flash, instrumentation,
+// mc/config, embedded:io/socket/udp, trace) comes from that package. Written from the SDK's sources
+// (modules/crypt/digest/crypt.js, crypt/etc/hmac.js, curve.js, ecdsa.js, crypt/arith/ecp.js, and mcconfig's ffi).
+// Lacking in @moddable/typings: 'crypt' (no module at all: BlockCipher and Digest), 'hmac', 'curve', 'ecdsa',
+// 'ecp', 'mc/ffi'.
 
 declare module 'crypt' {
   export class Digest {
@@ -63,5 +66,12 @@ declare module 'ecdsa' {
     constructor(key: bigint | ECPoint, curve: EcdsaCurve);
     sign(H: ArrayBuffer): ArrayBuffer;
     verify(H: ArrayBuffer, sig: ArrayBuffer): boolean;
+  }
+}
+
+declare module 'mc/ffi' {
+  /** The functions of the manifest's "ffi" section, by name. */
+  export default class FFI {
+    [name: string]: (...args: (number | string | ArrayBuffer | ArrayBufferView)[]) => unknown;
   }
 }
