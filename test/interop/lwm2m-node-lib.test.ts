@@ -1,7 +1,9 @@
 /**
  * The client against a third-party LwM2M server nobody here wrote: the npm package `lwm2m-node-lib`
- * (Telefonica's LwM2M server on node-coap). NoSec directly over UDP. Each `it` names the OMA ETS 1.1
- * interoperability case (OMA-ETS-LightweightM2M-V1_1) it exercises, as far as this server can drive it.
+ * (Telefonica's LwM2M server on node-coap). NoSec directly over UDP, and DTLS 1.2 PSK through a
+ * third-party DTLS relay (pion/dtls, tools/peers/pion-relay) in front of it, since the server has no DTLS.
+ * Each `it` names the OMA ETS 1.1 interoperability case (OMA-ETS-LightweightM2M-V1_1) it exercises, as far
+ * as this server can drive it.
  */
 import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,7 +16,8 @@ import { DeviceObject } from '../../modules/lwm2m/objects/device';
 import { MemoryObjectStore } from '../../modules/lwm2m/persistence';
 import { Lwm2mClient, type ClientEvent } from '../../modules/client/client';
 import { applyFactoryConfig } from '../../modules/client/factory';
-import { freeUdpPort } from '../../tools/peers/peers.mjs';
+import { freeUdpPort, startPionRelay, type PeerHandle } from '../../tools/peers/peers.mjs';
+import { fromHex } from '../../modules/bytes/index';
 
 const require = createRequire(import.meta.url);
 
@@ -43,8 +46,11 @@ async function until(cond: () => boolean, what: string, ms = 15_000): Promise<vo
   }
 }
 
-describe('third-party LwM2M server: lwm2m-node-lib (npm), NoSec', function () {
+const PSK_HEX = '000102030405060708090a0b0c0d0e0f';
+
+for (const mode of ['nosec', 'dtls-psk'] as const) describe(`third-party LwM2M server: lwm2m-node-lib (npm), ${mode === 'nosec' ? 'NoSec' : 'DTLS PSK-CCM8 through a pion/dtls relay'}`, function () {
   this.timeout(60_000);
+  let relay: PeerHandle | undefined;
   const lib = require('lwm2m-node-lib') as { server: NodeLibServer };
   const server = lib.server;
   let info: unknown;
@@ -75,18 +81,28 @@ describe('third-party LwM2M server: lwm2m-node-lib (npm), NoSec', function () {
     host = new NodeHost({ dataDir, logLevel: 'error' });
     const dm = new DataModel({ store: new MemoryObjectStore() });
     dm.register(new DeviceObject({ manufacturer: 'xs-lwm2m', model: 'node-lib-interop', binding: 'U' }));
-    applyFactoryConfig(dm, { accounts: [{ uri: `coap://127.0.0.1:${port}`, shortServerId: 1, lifetime: 300 }] });
+    if (mode === 'nosec') {
+      applyFactoryConfig(dm, { accounts: [{ uri: `coap://127.0.0.1:${port}`, shortServerId: 1, lifetime: 300 }] });
+    } else {
+      const relayPort = await freeUdpPort(1);
+      relay = await startPionRelay({ port: relayPort, upstream: `127.0.0.1:${port}`, pskHex: PSK_HEX, identity: 'nodelib-ep' });
+      applyFactoryConfig(dm, { accounts: [{ uri: `coaps://127.0.0.1:${relayPort}`, pskIdentity: 'nodelib-ep', pskKey: fromHex(PSK_HEX), shortServerId: 1, lifetime: 300 }] });
+    }
     client = new Lwm2mClient({ host, endpointName: 'nodelib-ep', dataModel: dm, onEvent: (e) => events.push(e), retry: { failuresBeforeBootstrap: 99 } });
   });
   after(async () => {
     try { await client?.stop(); } catch { /* already stopped */ }
     host?.dispose();
+    await relay?.stop();
     if (info) await p((cb) => server.stop(info, cb));
     rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('LightweightM2M-1.1-int-101 Initial Registration: Register is accepted (2.01) with ep, lt, lwm2m, b and the object links', async () => {
     await client.start();
+    const conn = events.find((e) => e.type === 'connected');
+    assert.ok(conn && conn.type === 'connected' && conn.security === (mode === 'nosec' ? 'nosec' : 'dtls-psk'), JSON.stringify(conn));
+    if (relay) assert.ok(/HANDSHAKE peer=/.test(relay.output()), relay.output());
     const reg = events.find((e) => e.type === 'registered');
     assert.ok(reg, `not registered: ${JSON.stringify(events)}`);
     assert.equal(registrations.length, 1);
@@ -123,6 +139,7 @@ describe('third-party LwM2M server: lwm2m-node-lib (npm), NoSec', function () {
     let value: string | undefined;
     try { value = await p<string>((cb) => server.read(id, 0, 0, 0, cb)); } catch (e) { err = e as Error; }
     assert.ok(err && value === undefined, `Security object readable: ${value}`);
+    assert.ok(/4\.01/.test(String(err.message) + JSON.stringify(err)), `expected 4.01 Unauthorized: ${JSON.stringify(err)}`);
   });
 
   it('LightweightM2M-1.1-int-227 Write (replace) on Resource: /1/0/1 Lifetime written as text is what the server reads back', async () => {
