@@ -6,7 +6,7 @@ const DTLS_SPECS = ['handshake', 'finished', 'messages', 'record', 'loss', 'fuzz
 export const SETS = {
   // security checks first: these are the sets the committed report covers
   'store-sealed': { mutate: ['modules/store/sealed.ts', 'modules/store/key-store.ts'], spec: ['test/unit/store/key-store.test.ts'] },
-  'sms-secured': { mutate: ['modules/sms/secured-packet.ts', 'modules/sms/policy.ts'], spec: ['test/unit/sms/secured-packet.test.ts', 'test/unit/sms/policy.test.ts', 'test/unit/sms/fuzz.test.ts'] },
+  'sms-secured': { mutate: ['modules/sms/secured-packet.ts', 'modules/sms/policy.ts'], spec: ['test/unit/sms/secured-packet.test.ts', 'test/unit/sms/policy.test.ts', 'test/unit/sms/security-checks.test.ts', 'test/unit/sms/fuzz.test.ts'] },
   // The message-sequence fuzzer (sequence-fuzz.test.ts) reaches every handshake line and takes seconds per run:
   // it is left out here to keep a run feasible; its kills are not counted.
   'dtls-handshake': { mutate: ['modules/dtls/client.ts', 'modules/dtls/server.ts'], spec: DTLS_SPECS },
