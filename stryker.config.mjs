@@ -5,7 +5,7 @@
 const DTLS_SPECS = ['handshake', 'finished', 'messages', 'record', 'loss', 'fuzz'].map((n) => `test/unit/dtls/${n}.test.ts`);
 export const SETS = {
   // security checks first: these are the sets the committed report covers
-  'store-sealed': { mutate: ['modules/store/sealed.ts', 'modules/store/key-store.ts'], spec: ['test/unit/store/key-store.test.ts'] },
+  'store-sealed': { mutate: ['modules/store/sealed.ts', 'modules/store/key-store.ts'], spec: ['test/unit/store/key-store.test.ts', 'test/unit/store/sealed-checks.test.ts', 'test/node/store/sealed-oracle.test.ts'] },
   'sms-secured': { mutate: ['modules/sms/secured-packet.ts', 'modules/sms/policy.ts'], spec: ['test/unit/sms/secured-packet.test.ts', 'test/unit/sms/policy.test.ts', 'test/unit/sms/security-checks.test.ts', 'test/unit/sms/fuzz.test.ts'] },
   // The message-sequence fuzzer (sequence-fuzz.test.ts) reaches every handshake line and takes seconds per run:
   // it is left out here to keep a run feasible; its kills are not counted.
