@@ -34,7 +34,7 @@ export default {
   jsonReporter: { fileName: `reports/mutation/${name}.json` },
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
-  ignorePatterns: ['/reports', '/bench', '/dist', '/.ci', '/tools/peers/.build', '/test/interop', '/test/node', '/hosts/sim', '/hosts/esp32*', '*.log'],
+  ignorePatterns: ['/reports', '/bench', '/dist', '/.ci', '/tools/peers/.build', '/test/interop', '/hosts/sim', '/hosts/esp32*', '*.log'],
   logLevel: 'info',
   fileLogLevel: 'off',
 };

@@ -7,6 +7,7 @@ import { SimHost } from '../../harness/sim';
 import { SimFlash } from '../../../modules/store/sim-flash';
 import { KeyStore, MAX_NAME_LENGTH } from '../../../modules/store/key-store';
 import { StoreError } from '../../../modules/store/errors';
+import { Journal } from '../../../modules/store/journal';
 
 const SECRET = new Uint8Array(32).fill(0x42);
 const isStoreError = (code: string) => (e: unknown) => e instanceof StoreError && e.code === code;
@@ -52,6 +53,13 @@ describe('store: sealed-journal checks', () => {
     }
     assert.ok(killed, 'found the key-check record');
     assert.throws(() => new KeyStore(new SimHost({ seed: 4, deviceSecret: SECRET }), flash), (e: unknown) => e instanceof StoreError && (e.code === 'tampered' || e.code === 'corrupt'));
+  });
+
+  it('a journal with records but no key-check record is refused at mount (tampered)', () => {
+    // What a flash programmer leaves after rewriting a sector without the "\0chk" record.
+    const flash = new SimFlash(2 * 1024, 1024);
+    new Journal(flash).put(Uint8Array.of(0x70, 0x73, 0x6b), () => new Uint8Array(40).fill(9));
+    assert.throws(() => new KeyStore(new SimHost({ seed: 7, deviceSecret: SECRET }), flash), isStoreError('tampered'));
   });
 
   it('a closed store refuses reads and writes with needs-remount', () => {
