@@ -6,7 +6,7 @@
  * Flights: 2 HelloVerifyRequest, 4 ServerHello [ServerKeyExchange] ServerHelloDone, 6 CCS Finished;
  * resumed: 4 ServerHello CCS Finished.
  */
-import { concat, constantTimeEqual, utf8Encode, wipe } from '../bytes/index';
+import { concat, constantTimeEqual, equalBytes, utf8Encode, wipe } from '../bytes/index';
 import type { Host } from '../host';
 import type { DatagramChannel, UdpSocket } from '../transport/types';
 import { type CipherSuite, suiteById } from './cipherSuite';
@@ -70,6 +70,10 @@ export class DtlsServerConnection extends DtlsConnection {
   private phase: ServerPhase = 'client-flight';
   private suite!: CipherSuite;
   private clientRandom!: Uint8Array;
+  /** The client random of the ClientHello this connection answered. */
+  get clientHelloRandom(): Uint8Array {
+    return this.clientRandom;
+  }
   private readonly serverRandom: Uint8Array;
   private readonly sessionId: Uint8Array;
   private master: Uint8Array | null = null;
@@ -297,6 +301,8 @@ export class DtlsServer {
     if (existing && existing.state !== 'closed') {
       // A new ClientHello (message_seq 0..1, epoch 0) on an established connection is a client that restarted.
       const hello = existing.state === 'established' ? firstClientHello(datagram) : null;
+      // A late copy of the ClientHello that made this connection (same client random) is not a restarted client.
+      if (hello && equalBytes(hello.ch.random, existing.clientHelloRandom)) return;
       if (!hello || hello.ch.cookie.length === 0 || !constantTimeEqual(hello.ch.cookie, this.cookieFor(peer, hello.ch))) {
         if (hello && hello.ch.cookie.length === 0) this.sendHelloVerify(hello, peer, reply);
         else existing.receiveDatagram(datagram);

@@ -836,7 +836,12 @@ export class DataModel {
 
   // ------------------------------------------------------------------ registration
 
-  /** Register payload (LwM2M 1.1 5.3.1): every object but Security, with versions and instances. */
+  /**
+   * Register (and Update) payload, LwM2M 1.1 Core §6.2.1: every object but Security, with versions and instances.
+   * The root link carries no `ct`: the attribute advertises an optional format a server would not otherwise
+   * assume, and servers refuse a Register whose root `ct` they do not know (TLV, 11542, is the default and is
+   * never listed there). The client still answers TLV, SenML JSON and SenML CBOR requests.
+   */
   registerPayload(): string {
     const links: Link[] = [];
     for (const oid of this.objectIds()) {
@@ -846,7 +851,7 @@ export class DataModel {
       if (obj.def.version || iids.length === 0) links.push({ path: [oid], attrs: obj.def.version ? [['ver', obj.def.version]] : [] });
       for (const iid of iids) links.push({ path: [oid, iid] });
     }
-    return `</>;rt="oma.lwm2m";ct=${ContentFormat.Tlv}${links.length ? ',' : ''}${formatLinks(links)}`;
+    return `</>;rt="oma.lwm2m"${links.length ? ',' : ''}${formatLinks(links)}`;
   }
 
   // ------------------------------------------------------------------ persistence (transactions)

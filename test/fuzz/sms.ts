@@ -8,7 +8,7 @@ let failed = 0;
 for (const t of ['tpdu', 'udh', 'reassembly', 'secured-packet', 'policy'] as FuzzTarget[]) {
   const t0 = performance.now();
   const r = fuzzSms(t, new Prng(seed), cases);
-  console.log(`${t}: ${r.cases} cases, ${r.unexpected ? `FAILED: ${r.unexpected}` : 'ok'} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  console.log(`${t}: ${r.cases} cases (${r.accepted} accepted, ${r.rejected} refused), ${r.unexpected ? `FAILED: ${r.unexpected}` : 'ok'} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   if (r.unexpected) failed++;
 }
 process.exitCode = failed ? 1 : 0;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the third-party DTLS/CoAP peers used by the interop tests (Debian packages) and builds
-# our pion/dtls echo server into tools/peers/.build/pion-echo.
+# our pion/dtls echo server and DTLS relay into tools/peers/.build/{pion-echo,pion-relay}.
 # Idempotent: when everything is present it exits 0 at once. Safe as root with no TTY (CI=true).
 # Usage: bash tools/peers/install.sh [--force-build]
 set -euo pipefail
@@ -80,5 +80,24 @@ if [[ $FORCE_BUILD -eq 1 || ! -x "$BIN" || "$SRC" -nt "$BIN" ]]; then
   log "built $BIN"
 else
   log "pion-echo up to date ($BIN)"
+fi
+# ---- pion-relay (DTLS PSK in front of a plain-UDP LwM2M server; same build as pion-echo) ----
+RELAY_SRC="$HERE/pion-relay/main.go"
+RELAY_BIN="$BUILD/pion-relay"
+if [[ $FORCE_BUILD -eq 1 || ! -x "$RELAY_BIN" || "$RELAY_SRC" -nt "$RELAY_BIN" ]]; then
+  log "building pion-relay"
+  mkdir -p "$BUILD/gopath/src/xslwm2m" "$BUILD/cache"
+  rm -rf "$BUILD/gopath/src/xslwm2m/pion-relay"
+  mkdir -p "$BUILD/gopath/src/xslwm2m/pion-relay"
+  cp "$RELAY_SRC" "$BUILD/gopath/src/xslwm2m/pion-relay/main.go"
+  (
+    cd "$BUILD/gopath/src/xslwm2m/pion-relay"
+    GO111MODULE=off GOFLAGS= GOPROXY=off GOPATH="$BUILD/gopath:/usr/share/gocode" \
+      GOCACHE="$BUILD/cache" go build -o "$RELAY_BIN.tmp" .
+  )
+  mv "$RELAY_BIN.tmp" "$RELAY_BIN"
+  log "built $RELAY_BIN"
+else
+  log "pion-relay up to date ($RELAY_BIN)"
 fi
 log "done"

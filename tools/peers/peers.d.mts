@@ -27,6 +27,7 @@ export type SuiteName = 'psk-ccm8' | 'ecdhe-psk-cbc' | 'ecdhe-ecdsa-ccm8';
 
 export const PEERS_DIR: string;
 export const PION_ECHO_BIN: string;
+export const PION_RELAY_BIN: string;
 export const DEBIAN_PYTHON: string;
 export const PORTS: Readonly<{
   opensslPskCcm8: number; opensslEcdhePskCbc: number; opensslEcdsaCcm8: number;
@@ -71,6 +72,7 @@ export function startCoapServer(o: {
   cert?: string; certKey?: string; caFile?: string; noVerify?: boolean; rpkFile?: string;
   verbosity?: number; echo?: boolean; extraArgs?: string[];
 }): Promise<PeerHandle>;
+export function startPionRelay(o: { port: number; upstream: string; pskHex: string; identity?: string; suite?: string | string[]; bin?: string }): Promise<PeerHandle>;
 export function startPionEcho(o: {
   port: number; pskHex?: string; hint?: string; suite?: SuiteName | 'psk-ccm' | 'psk-cbc' | 'ecdhe-ecdsa-ccm' | 'ecdhe-ecdsa-gcm' | string[];
   cert?: string; key?: string; clientCa?: string; ems?: 'request' | 'require' | 'disable'; mtu?: number; resume?: boolean; bin?: string;

@@ -20,6 +20,8 @@ import { fileURLToPath } from 'node:url';
 export const PEERS_DIR = path.dirname(fileURLToPath(import.meta.url));
 /** Where install.sh puts the pion echo server. */
 export const PION_ECHO_BIN = path.join(PEERS_DIR, '.build', 'pion-echo');
+/** Where install.sh puts the pion DTLS relay (DTLS PSK in front of a plain-UDP server). */
+export const PION_RELAY_BIN = path.join(PEERS_DIR, '.build', 'pion-relay');
 /** Debian's python3 (has python3-gammu); `python3` on PATH may be another interpreter. */
 export const DEBIAN_PYTHON = '/usr/bin/python3';
 
@@ -489,6 +491,20 @@ export async function startPionEcho(o) {
   const bin = o.bin ?? PION_ECHO_BIN;
   if (!have(bin)) throw new Error(`${bin} missing: run bash tools/peers/install.sh`);
   return launch({ name: 'pion-echo', cmd: bin, args, port: o.port, listenPorts: [o.port], readyLine: /^READY /m });
+}
+
+/**
+ * pion/dtls terminating DTLS 1.2 PSK on 127.0.0.1:`port` and relaying plaintext datagrams to the plain UDP
+ * server `upstream` ("host:port"), one upstream socket per DTLS client.
+ * @param {{port:number, upstream:string, pskHex:string, identity?:string, suite?:string|string[], bin?:string}} o
+ */
+export async function startPionRelay(o) {
+  const suites = Array.isArray(o.suite) ? o.suite.join(',') : (o.suite ?? 'psk-ccm8');
+  const args = ['-addr', `127.0.0.1:${o.port}`, '-upstream', o.upstream, '-psk', hexOk(o.pskHex, 'pskHex'), '-suite', suites];
+  if (o.identity) args.push('-identity', o.identity);
+  const bin = o.bin ?? PION_RELAY_BIN;
+  if (!have(bin)) throw new Error(`${bin} missing: run bash tools/peers/install.sh`);
+  return launch({ name: 'pion-relay', cmd: bin, args, port: o.port, listenPorts: [o.port], readyLine: /^READY /m });
 }
 
 /** Stops every peer started here and not yet stopped (e.g. in a mocha afterEach/after hook). */

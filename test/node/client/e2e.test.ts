@@ -74,7 +74,7 @@ describe('client end to end over DTLS on loopback (Node host, local servers)', f
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('bootstraps over DTLS, then registers over DTLS with what the Bootstrap-Server wrote', async () => {
+  it('LightweightM2M-1.1-int-1 Client Initiated Bootstrap Full (PSK) / LightweightM2M-1.1-int-401 UDP Channel Security PSK: bootstraps over DTLS, then registers over DTLS with what the Bootstrap-Server wrote', async () => {
     dev = device(dataDir);
     applyFactoryConfig(dev.dm, { accounts: [{ uri: `coaps://127.0.0.1:${bootstrap.port}`, bootstrap: true, pskIdentity: `${EP}-bs`, pskKey: bsKey.slice() }] });
     client = new Lwm2mClient({ host: dev.host, endpointName: EP, dataModel: dev.dm, sessions: keyStoreSessions(dev.keys), onEvent: (e) => events.push(e) });
@@ -118,7 +118,7 @@ describe('client end to end over DTLS on loopback (Node host, local servers)', f
     assert.ok(disc.links.includes('</3303/0/5700>'), disc.links);
   });
 
-  it('Send pushes a SenML CBOR pack that an independent CBOR decoder reads', async () => {
+  it('LightweightM2M-1.1-int-306 Send Operation: Send pushes a SenML CBOR pack that an independent CBOR decoder reads', async () => {
     dev.temp.setValue(0, 5700, 19.5);
     const before = lwm2m.sends.length;
     assert.equal(await client.send(['/3303/0/5700', '/3/0/0']), 0x44);
@@ -139,7 +139,7 @@ describe('client end to end over DTLS on loopback (Node host, local servers)', f
     dev.temp.setValue(0, 5700, 20);
   });
 
-  it('never lets the DM server near the Security Object or a secret', async () => {
+  it('LightweightM2M-1.1-int-221 Attempt to perform operations on Security: never lets the DM server near the Security Object or a secret', async () => {
     for (const p of ['/0', '/0/1', '/0/1/5', '/0/1/3']) {
       const r = await lwm2m.read(EP, p);
       assert.equal(r.code, 0x81, p);
@@ -150,7 +150,7 @@ describe('client end to end over DTLS on loopback (Node host, local servers)', f
     assert.equal((await lwm2m.delete(EP, '/0/1')).code, 0x81);
   });
 
-  it('reports an observed value with pmin/pmax and stops on cancel', async () => {
+  it('LightweightM2M-1.1-int-301 Observation / LightweightM2M-1.1-int-303 Cancel observation: reports an observed value with pmin/pmax and stops on cancel', async () => {
     assert.equal((await lwm2m.writeAttributes(EP, '/3303/0/5700', 'pmin=0&pmax=2')).code, 0x44);
     const seen: string[] = [];
     const obs = await lwm2m.observe(EP, '/3303/0/5700', (n) => seen.push(utf8Decode(n.payload)), ContentFormat.Text);

@@ -86,7 +86,7 @@ function registrar(location = 'rd/x1') {
 const dmFactory = { accounts: [{ uri: DM_URI, securityMode: 3, shortServerId: 101, lifetime: 60 }] };
 
 describe('LwM2M client on simulated time', () => {
-  it('registers with the query and link payload the Transport binding asks for', async () => {
+  it('LightweightM2M-1.1-int-101 Initial Registration: registers with the query and link payload the Transport binding asks for', async () => {
     const r = rig(dmFactory, { [DM_URI]: registrar() });
     const started = r.client.start();
     await runUntil(r.host, () => r.events.some((e) => e.type === 'registered'));
@@ -102,7 +102,7 @@ describe('LwM2M client on simulated time', () => {
     assert.equal(r.client.registrations().get(101), '/rd/x1');
   });
 
-  it('sends Update before the lifetime runs out, and De-register on stop', async () => {
+  it('LightweightM2M-1.1-int-102 Registration Update / LightweightM2M-1.1-int-103 Deregistration: sends Update before the lifetime runs out, and De-register on stop', async () => {
     const r = rig(dmFactory, { [DM_URI]: registrar() });
     void r.client.start();
     await runUntil(r.host, () => r.events.some((e) => e.type === 'registered'));
@@ -122,7 +122,7 @@ describe('LwM2M client on simulated time', () => {
     assert.ok(r.events.some((e) => e.type === 'deregistered'));
   });
 
-  it('serves Read, Discover and Write, and refuses the Security Object and its secrets', async () => {
+  it('LightweightM2M-1.1-int-203 Querying basic information in TLV / LightweightM2M-1.1-int-260 Discover / LightweightM2M-1.1-int-227 Write on Resource / LightweightM2M-1.1-int-221 operations on Security: serves Read, Discover and Write, and refuses the Security Object and its secrets', async () => {
     const r = rig({ accounts: [{ uri: DM_URI, securityMode: 3, shortServerId: 101, lifetime: 300 }] }, { [DM_URI]: registrar() });
     void r.client.start();
     await runUntil(r.host, () => r.events.some((e) => e.type === 'registered'));
@@ -148,7 +148,7 @@ describe('LwM2M client on simulated time', () => {
     assert.ok(r.servers.get(DM_URI)!.requests.some((q) => q.method === Method.POST && q.query.includes('lt=120')));
   });
 
-  it('notifies an observer honouring pmin and pmax', async () => {
+  it('LightweightM2M-1.1-int-301 Observation and Notification of parameter values: notifies an observer honouring pmin and pmax', async () => {
     const r = rig(dmFactory, { [DM_URI]: registrar() });
     void r.client.start();
     await runUntil(r.host, () => r.events.some((e) => e.type === 'registered'));
@@ -173,7 +173,7 @@ describe('LwM2M client on simulated time', () => {
     assert.ok(notes[1].at - notes[0].at >= 29_000 && notes[1].at - notes[0].at <= 31_000, `pmax notification after ${notes[1].at - notes[0].at} ms`);
   });
 
-  it('notifies only when gt/lt are crossed or the step st is reached', async () => {
+  it('LightweightM2M-1.1-int-301 (gt/lt/st): notifies only when gt/lt are crossed or the step st is reached', async () => {
     const r = rig(dmFactory, { [DM_URI]: registrar() });
     void r.client.start();
     await runUntil(r.host, () => r.events.some((e) => e.type === 'registered'));
@@ -201,7 +201,7 @@ describe('LwM2M client on simulated time', () => {
     assert.deepEqual(notes, ['25.5', '31']);
   });
 
-  it('bootstraps from the factory Bootstrap-Server account, then registers with what it wrote', async () => {
+  it('LightweightM2M-1.1-int-0 Client Initiated Bootstrap: bootstraps from the factory Bootstrap-Server account, then registers with what it wrote', async () => {
     const dmPsk = new Uint8Array(16).fill(0x42);
     let bsRequests = 0;
     const r = rig({ accounts: [{ uri: BS_URI, bootstrap: true, securityMode: 3, holdOffS: 3 }] }, {
@@ -247,7 +247,7 @@ describe('LwM2M client on simulated time', () => {
     assert.equal(r.client.registrations().get(101), '/rd/bs1');
   });
 
-  it('retries a failing registration with back-off, then falls back to bootstrap', async () => {
+  it('LightweightM2M-1.1-int-7 Fallback to bootstrap: retries a failing registration with back-off, then falls back to bootstrap', async () => {
     let refusals = 0;
     const r = rig({ accounts: [{ uri: BS_URI, bootstrap: true, securityMode: 3 }, { uri: DM_URI, securityMode: 3, shortServerId: 101, lifetime: 60 }] }, {
       [DM_URI]: () => {
@@ -265,7 +265,7 @@ describe('LwM2M client on simulated time', () => {
     assert.ok(fails[0].reason.includes('4.03'), fails[0].reason);
   });
 
-  it('unbootstrapping a DM server de-registers from it on the wire', async () => {
+  it('LightweightM2M-1.1-int-4 Bootstrap Delete: unbootstrapping a DM server de-registers from it on the wire', async () => {
     const r = rig({ accounts: [{ uri: BS_URI, bootstrap: true, securityMode: 3 }, { uri: DM_URI, securityMode: 3, shortServerId: 101, lifetime: 300 }] }, {
       [DM_URI]: registrar('rd/u1'),
       [BS_URI]: (req) => (req.path[0] === 'bs' ? { code: 0x44 } : { code: 0x84 }),
@@ -283,7 +283,7 @@ describe('LwM2M client on simulated time', () => {
     assert.equal(r.dm.servers.instanceOf(101), undefined, 'the Server instance went with it');
   });
 
-  it('queue mode: allows sleep after the idle time, wakes with an Update', async () => {
+  it('LightweightM2M-1.1-int-108 Turn on Queue Mode / LightweightM2M-1.1-int-109 Behavior in Queue Mode: allows sleep after the idle time, wakes with an Update', async () => {
     const r = rig({ accounts: [{ uri: DM_URI, securityMode: 3, shortServerId: 101, lifetime: 600, binding: 'UQ' }] }, { [DM_URI]: registrar() }, { queueIdleMs: 30_000 });
     void r.client.start();
     await runUntil(r.host, () => r.events.some((e) => e.type === 'registered'));

@@ -98,9 +98,9 @@ describe('lwm2m content formats: specification examples', () => {
     assert.equal(dm.handle({ kind: 'read', path: '/3/0/6', accept: 0 }, internal).code, 0x86, 'text cannot carry a multiple resource');
     assert.equal(dm.handle({ kind: 'read', path: '/3/0/0', accept: 42 }, internal).code, 0x86, 'opaque only for Opaque resources');
   });
-  it('registration payload lists every object but Security', () => {
+  it('registration payload lists every object but Security, with no ct on the root link (Core §6.2.1)', () => {
     const dm = deviceModel();
-    assert.equal(dm.registerPayload(), '</>;rt="oma.lwm2m";ct=11542,</1>;ver=1.1,</2>,</3>;ver=1.1,</3/0>,</3303>');
+    assert.equal(dm.registerPayload(), '</>;rt="oma.lwm2m",</1>;ver=1.1,</2>,</3>;ver=1.1,</3/0>,</3303>');
   });
   it('base64 follows RFC 4648 test vectors', () => {
     assert.equal(base64Encode(utf8Encode('foobar')), 'Zm9vYmFy');

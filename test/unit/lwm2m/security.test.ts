@@ -30,7 +30,7 @@ describe('lwm2m access matrix', () => {
   const roles = { bootstrap: BS, owner: server(101), other: server(102), unknown: server(999) };
   const secPaths = ['/0', '/0/1', '/0/1/0', '/0/1/5', '/0/3/8', '/0/0/5'];
 
-  it('Object 0: every DM role x every DM operation x every path is 4.01; no byte of a secret anywhere', () => {
+  it('LightweightM2M-1.1-int-221 Attempt to perform operations on Security: Object 0: every DM role x every DM operation x every path is 4.01; no byte of a secret anywhere', () => {
     let checked = 0;
     for (const [name, caller] of Object.entries(roles)) {
       for (const kind of DM_OPS) {
@@ -47,7 +47,7 @@ describe('lwm2m access matrix', () => {
     assert.equal(checked, 4 * DM_OPS.length * secPaths.length);
   });
 
-  it('Object 0: Bootstrap-Read and Bootstrap-Read of secrets are refused; DM servers cannot use bootstrap operations', () => {
+  it('LightweightM2M-1.1-int-8 Bootstrap Read (the refused part): Object 0: Bootstrap-Read and Bootstrap-Read of secrets are refused; DM servers cannot use bootstrap operations', () => {
     const host = new SimHost();
     const dm = bootstrapped({ host });
     for (const path of secPaths) assert.equal(dm.handle({ kind: 'bootstrap-read', path }, BS).code, C.Unauthorized, path);

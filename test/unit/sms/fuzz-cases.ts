@@ -34,11 +34,17 @@ function mutate(prng: Prng, base: Uint8Array): Uint8Array {
 
 export type FuzzTarget = 'tpdu' | 'udh' | 'reassembly' | 'secured-packet' | 'policy';
 
-export function fuzzSms(target: FuzzTarget, prng: Prng, cases: number): { cases: number; unexpected: string | null } {
+/**
+ * `accepted`: inputs a decoder took; `rejected`: inputs refused with the module's typed error. A secured
+ * packet that was changed in any byte and still decodes, or passes the policy, is a forgery: `unexpected`.
+ */
+export function fuzzSms(target: FuzzTarget, prng: Prng, cases: number): { cases: number; accepted: number; rejected: number; unexpected: string | null } {
   const typed = (e: unknown) => e instanceof SmsFormatError || e instanceof SecuredPacketError;
   const packet = encodeCommandPacket({ spi: 0x1621, kic: 0x12, kid: 0x12, tar: fromHex('bfff00'), counter: 1n }, prng.bytes(40), AES, crypto);
   const policy = new SmsSecurityPolicy({ keyParameters: fromHex('1212 1621 bfff00'), secretKeys: fromHex('000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f'), serverNumber: '+447700900123', counters: new MemoryCounters(), crypto });
   let now = 0;
+  let accepted = 0;
+  let rejected = 0;
   const reassembler = new Reassembler(() => now);
   for (let i = 0; i < cases; i++) {
     try {
@@ -55,20 +61,28 @@ export function fuzzSms(target: FuzzTarget, prng: Prng, cases: number): { cases:
         const c = findConcat(h.udh);
         if (c) reassembler.add(prng.pick(['a', 'b', 'c']), c, h.udh, prng.bytes(prng.int(140)));
         now += prng.int(20000);
-        if (reassembler.pending > 4 || reassembler.bufferedOctets > 4096) return { cases: i, unexpected: 'reassembly caps exceeded' };
+        if (reassembler.pending > 4 || reassembler.bufferedOctets > 4096) return { cases: i, accepted, rejected, unexpected: 'reassembly caps exceeded' };
       } else if (target === 'secured-packet') {
         const x = mutate(prng, packet);
-        if (prng.int(2)) decodeCommandPacket(x, AES, crypto);
-        else decodeResponsePacket(x, 0x1639, 0x12, 0x12, AES, crypto);
+        if (prng.int(2)) {
+          decodeCommandPacket(x, AES, crypto);
+          if (!equalBytes(x, packet)) return { cases: i, accepted, rejected, unexpected: 'a changed command packet decoded (its CC did not catch it)' };
+        } else decodeResponsePacket(x, 0x1639, 0x12, 0x12, AES, crypto);
       } else {
         const x = mutate(prng, packet);
         const r = policy.open(x, parseNumber('+447700900123'));
         // an identity mutation (same byte written back, truncation at full length) may pass once
-        if (r.ok && !equalBytes(x, packet)) return { cases: i, unexpected: 'a mutated packet was accepted' };
+        if (r.ok && !equalBytes(x, packet)) return { cases: i, accepted, rejected, unexpected: 'a mutated packet was accepted' };
+        if (!r.ok) {
+          rejected++;
+          continue;
+        }
       }
+      accepted++;
     } catch (e) {
-      if (!typed(e)) return { cases: i, unexpected: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
+      if (!typed(e)) return { cases: i, accepted, rejected, unexpected: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
+      rejected++;
     }
   }
-  return { cases, unexpected: null };
+  return { cases, accepted, rejected, unexpected: null };
 }

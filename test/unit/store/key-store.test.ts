@@ -179,6 +179,18 @@ describe('store: KeyStore', () => {
     assert.throws(() => new KeyStore(host(8), flash).get('psk/1'), isStoreError('tampered'));
   });
 
+  it('renaming a sealed record (its name bytes edited, CRC recomputed) is detected: the name is in the additional data', () => {
+    // Same sequence number, same salt, same ciphertext: only the record name binds it to "psk/1".
+    const flash = new SimFlash(2 * 1024, 1024);
+    new KeyStore(host(), flash).put('psk/1', new Uint8Array(16).fill(1));
+    const r = findRecord(flash.data, 'psk/1');
+    flash.data.set(utf8Encode('psk/2'), r.off + 12);
+    fixCrc(flash.data, findRecord(flash.data, 'psk/2'));
+    const again = new KeyStore(host(10), flash);
+    assert.deepEqual(again.names(), ['psk/2'], 'the journal itself accepts the renamed record');
+    assert.throws(() => again.get('psk/2'), isStoreError('tampered'));
+  });
+
   it('killing a record without a successor (status byte zeroed by a tamperer) is detected at mount', () => {
     const flash = new SimFlash(2 * 1024, 1024);
     new KeyStore(host(), flash).put('psk/1', new Uint8Array(16).fill(1));
