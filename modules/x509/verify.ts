@@ -162,7 +162,7 @@ function buildPath(crypto: CryptoProvider, chain: Certificate[], anchors: Certif
 function checkIssuer(c: Certificate, below: number): void {
   if (!c.isCA) throw new X509Error('usage', 'an issuer in the path is not a CA (basicConstraints)');
   if (c.keyUsage >= 0 && !(c.keyUsage & KeyUsage.keyCertSign)) throw new X509Error('usage', 'an issuer in the path lacks keyCertSign');
-  if (c.pathLen >= 0 && below - 1 > c.pathLen) throw new X509Error('usage', 'pathLenConstraint exceeded');
+  if (c.pathLen >= 0 && below > c.pathLen) throw new X509Error('usage', 'pathLenConstraint exceeded');
 }
 
 /** Verifies a peer's chain (DER, end entity first) under the Certificate Usage rules above. */
