@@ -57,6 +57,8 @@ export interface DtlsClientOptions {
   /** NSS key log lines (`CLIENT_RANDOM <random> <master secret>`). Debugging only: it reveals the keys. */
   keyLog?: (line: string) => void;
   limits?: ConnectionLimits;
+  /** Misbehaviour for negative tests of servers only. */
+  test?: { omitCertificateVerify?: boolean };
 }
 
 type Phase = 'idle' | 'hello' | 'server-flight' | 'await-finished' | 'resume-finished' | 'done';
@@ -258,6 +260,8 @@ export class DtlsClient extends DtlsConnection {
         if (cr.certificateTypes.indexOf(ECDSA_SIGN) < 0 || cr.signatureAlgorithms.indexOf(ECDSA_SHA256) < 0) {
           throw new DtlsAlert(AlertLevel.fatal, AlertDescription.handshake_failure, 'the server does not accept an ECDSA P-256 / SHA-256 client certificate');
         }
+        const want = cred.type === 'rpk' ? CertificateType.RawPublicKey : CertificateType.X509;
+        if (this.clientCertType !== want) throw new DtlsAlert(AlertLevel.fatal, AlertDescription.unsupported_certificate, `server wants a client certificate of type ${this.clientCertType}; we have ${cred.type}`);
         this.certificateRequested = true;
         this.transcript.bytes(msg.raw);
         return;
@@ -293,12 +297,8 @@ export class DtlsClient extends DtlsConnection {
     // RFC 7250 §4: without the extension in the ServerHello the type is X.509.
     this.serverCertType = sh.extensions.serverCertificateTypes?.[0] ?? CertificateType.X509;
     this.clientCertType = sh.extensions.clientCertificateTypes?.[0] ?? CertificateType.X509;
-    if (suite.keyExchange === 'ecdhe_ecdsa') {
-      const want = this.opts.certificate!.type === 'rpk' ? CertificateType.RawPublicKey : CertificateType.X509;
-      if (this.serverCertType !== want || this.clientCertType !== want) {
-        throw new DtlsAlert(AlertLevel.fatal, AlertDescription.unsupported_certificate, `server chose certificate types ${this.serverCertType}/${this.clientCertType}; we have ${this.opts.certificate!.type}`);
-      }
-    }
+    // The server type is one we offered (checkServerExtensions: RPK only when we asked, X.509 when absent); the
+    // client type is only answered with a CertificateRequest (RFC 7250 §4) and checked there.
     this.serverRandom = sh.random.slice();
     this.sessionId = sh.sessionId.slice();
     this.emsNegotiated = !!sh.extensions.extendedMasterSecret;
@@ -383,7 +383,7 @@ export class DtlsClient extends DtlsConnection {
     this.master = this.emsNegotiated ? extendedMasterSecret(this.crypto, pms, hash) : masterSecret(this.crypto, pms, this.clientRandom, this.serverRandom);
     wipe(pms);
     let finishedHash = hash;
-    if (this.certificateRequested) {
+    if (this.certificateRequested && !this.opts.test?.omitCertificateVerify) {
       // RFC 5246 §7.4.8: CertificateVerify signs every handshake message before it, i.e. the same hash.
       const sig = this.crypto.p256.sign(this.privateKey!, hash, this.host.randomBytes(32));
       items.push(this.handshakeItem(HandshakeType.certificate_verify, marshalCertificateVerify(sig), 0));

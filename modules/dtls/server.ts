@@ -45,6 +45,10 @@ export interface DtlsServerTestHooks {
   forceMaxFragmentLength?: number;
   /** Send extended_master_secret even when the client did not offer it. */
   forceExtendedMasterSecret?: boolean;
+  /** Answer server_certificate_type with this type, asked or not. */
+  forceServerCertificateType?: number;
+  /** Leave client_certificate_type out of the ServerHello even when asking for a client certificate. */
+  omitClientCertificateType?: boolean;
 }
 
 export interface DtlsServerOptions {
@@ -164,8 +168,9 @@ export class DtlsServerConnection extends DtlsConnection {
       const cliTypes = e.clientCertificateTypes ?? [CertificateType.X509];
       if (cred.requireClientCertificate && cliTypes.indexOf(ours) < 0) throw new DtlsAlert(AlertLevel.fatal, AlertDescription.unsupported_certificate, 'client cannot send our certificate type');
       this.clientCertType = ours;
-      if (e.clientCertificateTypes && cred.requireClientCertificate) ext.clientCertificateTypes = [ours];
+      if (e.clientCertificateTypes && cred.requireClientCertificate && !hooks.omitClientCertificateType) ext.clientCertificateTypes = [ours];
     }
+    if (hooks.forceServerCertificateType !== undefined) ext.serverCertificateTypes = [hooks.forceServerCertificateType];
     if (hooks.forceMaxFragmentLength !== undefined) ext.maxFragmentLength = hooks.forceMaxFragmentLength as 1;
     if (hooks.extraExtensions) ext.unknown = hooks.extraExtensions;
     this.ems = !!ext.extendedMasterSecret;
