@@ -128,7 +128,7 @@ describe('DTLS ECDHE-ECDSA-CCM8 in memory: X.509', () => {
     requireClientCertificate: true,
     verifyPeer: (_t, certs) => verifyChain(certs, { crypto: nobleCrypto, usage: CertificateUsage.TrustAnchorAssertion, pinned: fromHex(V.ca), peer: 'client' }).publicKey,
   };
-  const client = (host: string, usage = CertificateUsage.TrustAnchorAssertion, pinned = V.ca): EcdsaCredentials => ({
+  const client = (host: string, usage = CertificateUsage.TrustAnchorAssertion, pinned: string = V.ca): EcdsaCredentials => ({
     type: 'x509',
     privateKey: privateKeyFromResource(fromHex(V.clientKeySec1)),
     chain: [fromHex(V.client)],
