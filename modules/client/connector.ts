@@ -1,11 +1,16 @@
 /**
  * Opens the datagram channel to a server account: plain UDP for coap:// (NoSec), DTLS 1.2 over UDP for
- * coaps:// with the account's PSK. The PSK is read from the Security Object only for the handshake and
- * wiped as soon as the DTLS layer has its own copy.
+ * coaps:// with the account's PSK (Security Mode 0), raw public keys (Mode 1, RFC 7250) or X.509 (Mode 2), the
+ * last two on TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 (RFC 7925 §4.3, §4.4). Secrets (0/x/5) are read from the
+ * Security Object only for the handshake and wiped as soon as the DTLS layer has its own copy.
  */
 import { wipe } from '../bytes/index';
 import { DtlsClient } from '../dtls/client';
 import { CipherSuiteId } from '../dtls/constants';
+import { type EcdsaCredentials, pinnedRawPublicKey } from '../dtls/credentials';
+import { privateKeyFromResource, publicKeyFromResource } from '../x509/keys';
+import { verifyChain } from '../x509/verify';
+import { X509Error } from '../x509/errors';
 import type { DtlsClientOptions } from '../dtls/client';
 import { exportSession, importSession, wipeSession, type DtlsSession } from '../dtls/session';
 import type { KeyStore } from '../store/key-store';
@@ -18,8 +23,8 @@ import { parseServerUri } from './uri';
 
 export interface OpenedChannel {
   channel: DatagramChannel;
-  /** 'coap' (NoSec) or 'dtls-psk'. */
-  security: 'nosec' | 'dtls-psk';
+  /** 'coap' (NoSec), 'dtls-psk', 'dtls-rpk' or 'dtls-x509'. */
+  security: 'nosec' | 'dtls-psk' | 'dtls-rpk' | 'dtls-x509';
   /** DTLS session for resumption, when the channel is DTLS. */
   session?: () => DtlsSession | null;
   resumed?: boolean;
@@ -41,6 +46,65 @@ export interface UdpDtlsConnectorOptions {
   resolve?: (host: string) => string;
   /** Local address the UDP sockets bind to (e.g. one interface, or '::' for IPv6); default: the host's choice. */
   localAddress?: string;
+  /** Certificate mode: the host's trust store (DER certificates), needed by Certificate Usage 0 and 1. */
+  trustAnchors?: Uint8Array[];
+  /**
+   * Certificate mode: wall-clock ms since 1970, or undefined when the host has no clock. Without one, certificate
+   * validity periods are not checked (the other checks are); with Usage 3 (the default) they never are (RFC 7671 §5.1).
+   */
+  wallClock?: () => number | undefined;
+}
+
+/**
+ * The ECDHE_ECDSA credentials of a Security Object instance. Mode 1 (RPK): 0/x/3 our public key and 0/x/4 the
+ * server's (SubjectPublicKeyInfo DER, 04‖X‖Y or X‖Y), 0/x/5 our private key (PKCS#8, SEC1 or the 32-byte scalar).
+ * Mode 2 (Certificate): 0/x/3 our certificate (DER), 0/x/4 the server certificate or its CA as 0/x/15 says,
+ * 0/x/5 our private key. Throws ClientError('bad-config') naming the resource that is unusable.
+ */
+export function ecdsaCredentials(account: ServerAccount, dm: DataModel, host: string, opts: UdpDtlsConnectorOptions, crypto: Host['crypto']): EcdsaCredentials {
+  const where = (rid: number) => `0/${account.securityIid}/${rid}`;
+  const secret = dm.secret(account.securityIid, 5);
+  if (!secret || secret.length === 0) throw new ClientError('bad-config', `${account.uri}: no private key (${where(5)})`);
+  let privateKey: Uint8Array;
+  try {
+    privateKey = privateKeyFromResource(secret);
+  } catch (e) {
+    throw new ClientError('bad-config', `${account.uri}: ${where(5)} is not a P-256 private key (${e instanceof X509Error ? e.message : 'unreadable'})`);
+  } finally {
+    wipe(secret);
+  }
+  const fail = (rid: number, e: unknown): never => {
+    wipe(privateKey);
+    throw new ClientError('bad-config', `${account.uri}: ${where(rid)}: ${e instanceof X509Error ? e.message : String(e)}`);
+  };
+  if (account.securityMode === SecurityMode.RPK) {
+    let serverKey: Uint8Array;
+    let ownKey: Uint8Array | undefined;
+    try {
+      serverKey = publicKeyFromResource(account.serverPublicKey, 'server public key');
+    } catch (e) {
+      return fail(4, e);
+    }
+    if (account.identity.length) {
+      try {
+        ownKey = publicKeyFromResource(account.identity, 'client public key');
+      } catch (e) {
+        return fail(3, e);
+      }
+    }
+    return { type: 'rpk', privateKey, publicKey: ownKey, verifyPeer: pinnedRawPublicKey(serverKey) };
+  }
+  if (account.identity.length === 0) return fail(3, 'no client certificate');
+  if (account.serverPublicKey.length === 0) return fail(4, 'no server or CA certificate');
+  const usageValue = dm.security.read(account.securityIid)?.get(15);
+  const usage = typeof usageValue === 'number' ? usageValue : 3;
+  const pinned = account.serverPublicKey.slice();
+  return {
+    type: 'x509',
+    privateKey,
+    chain: [account.identity.slice()],
+    verifyPeer: (_type, certs) => verifyChain(certs, { crypto, usage, pinned, trustAnchors: opts.trustAnchors, host, now: opts.wallClock }).publicKey,
+  };
 }
 
 /**
@@ -96,8 +160,9 @@ export class UdpDtlsConnector implements Connector {
       const socket = this.host.udp(this.opts.localAddress === undefined ? { port: 0 } : { port: 0, address: this.opts.localAddress });
       return { channel: udpChannel(socket, address, uri.port), security: 'nosec' };
     }
+    if (account.securityMode === SecurityMode.RPK || account.securityMode === SecurityMode.Certificate) return this.openEcdsa(account, dm, uri.host, address, uri.port);
     if (account.securityMode !== SecurityMode.PSK) {
-      throw new ClientError('unsupported-security', `${account.uri}: Security Mode ${account.securityMode} (${['PSK', 'RPK', 'Certificate', 'NoSec', 'EST'][account.securityMode] ?? '?'}) is not supported over DTLS yet; use PSK (0)`);
+      throw new ClientError('unsupported-security', `${account.uri}: Security Mode ${account.securityMode} (${['PSK', 'RPK', 'Certificate', 'NoSec', 'EST'][account.securityMode] ?? '?'}) is not supported over DTLS; use PSK (0), RPK (1) or Certificate (2)`);
     }
     const psk = dm.secret(account.securityIid, 5);
     if (!psk || psk.length === 0) throw new ClientError('bad-config', `${account.uri}: no Secret Key (0/${account.securityIid}/5) for PSK mode`);
@@ -130,5 +195,38 @@ export class UdpDtlsConnector implements Connector {
     const exported = client.exportSession();
     if (exported && this.opts.sessions) this.opts.sessions.save(account, exported);
     return { channel: client, security: 'dtls-psk', session: () => client.exportSession(), resumed: client.resumed, cipherSuite: client.negotiated.cipherSuite ?? undefined };
+  }
+
+  /** Security Modes 1 and 2: TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8, the only suite RFC 7925 §4.3/§4.4 asks for. */
+  private async openEcdsa(account: ServerAccount, dm: DataModel, uriHost: string, address: string, port: number): Promise<OpenedChannel> {
+    if (account.cipherSuites.length > 0 && account.cipherSuites.indexOf(CipherSuiteId.TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8) < 0) {
+      throw new ClientError('unsupported-security', `${account.uri}: Security Mode ${account.securityMode} needs TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 (0xC0AE) in 0/${account.securityIid}/16`);
+    }
+    const certificate = ecdsaCredentials(account, dm, uriHost.replace(/^\[|\]$/g, ''), this.opts, this.host.crypto);
+    const lower = udpChannel(this.host.udp!({ port: 0 }), address, port);
+    const session = this.opts.sessions?.load(account) ?? undefined;
+    let client: DtlsClient;
+    try {
+      const { psk: _p, identity: _i, ...dtls } = (this.opts.dtls ?? {}) as DtlsClientOptions;
+      client = new DtlsClient(this.host, lower, { ...dtls, cipherSuites: [CipherSuiteId.TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8], certificate, session });
+    } catch (e) {
+      lower.close();
+      throw e;
+    } finally {
+      wipe(certificate.privateKey);
+    }
+    try {
+      await client.connect();
+    } catch (e) {
+      lower.close();
+      if (session) this.opts.sessions?.forget?.(account);
+      throw e;
+    } finally {
+      if (session) wipeSession(session);
+    }
+    const exported = client.exportSession();
+    if (exported && this.opts.sessions) this.opts.sessions.save(account, exported);
+    const security = account.securityMode === SecurityMode.RPK ? 'dtls-rpk' : 'dtls-x509';
+    return { channel: client, security, session: () => client.exportSession(), resumed: client.resumed, cipherSuite: client.negotiated.cipherSuite ?? undefined };
   }
 }

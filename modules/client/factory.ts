@@ -30,6 +30,13 @@ export interface FactoryAccount {
   defaultPmax?: number;
   /** DTLS suites to offer (0/x/16), e.g. [0xC037] (ECDHE-PSK) for a low-entropy bootstrap secret. */
   cipherSuites?: number[];
+  /** Modes 1 (RPK) and 2 (Certificate): 0/x/3 our public key or certificate, 0/x/4 the server's key or certificate. */
+  publicKeyOrIdentity?: Uint8Array;
+  serverPublicKey?: Uint8Array;
+  /** Modes 1 and 2: 0/x/5, our private key (PKCS#8, SEC1 or the raw scalar). Wiped once written. */
+  secretKey?: Uint8Array;
+  /** Mode 2: 0/x/15 Certificate Usage (default 3, domain-issued certificate). */
+  certificateUsage?: number;
 }
 
 export interface FactoryConfig {
@@ -56,6 +63,7 @@ export function applyFactoryConfig(dm: DataModel, config: FactoryConfig): number
       } finally {
         wipe(payload);
         if (a.pskKey) wipe(a.pskKey);
+        if (a.secretKey) wipe(a.secretKey);
       }
       if (!a.bootstrap) {
         const iid = serverIid++;
@@ -84,14 +92,15 @@ export function securityInstanceTlv(iid: number, a: FactoryAccount): Uint8Array 
     { path: [0, iid, 0], type: 'string', value: a.uri },
     { path: [0, iid, 1], type: 'boolean', value: !!a.bootstrap },
     { path: [0, iid, 2], type: 'integer', value: mode },
-    { path: [0, iid, 3], type: 'opaque', value: utf8Encode(a.pskIdentity ?? '') },
-    { path: [0, iid, 4], type: 'opaque', value: new Uint8Array(0) },
-    { path: [0, iid, 5], type: 'opaque', value: a.pskKey ?? new Uint8Array(0) },
+    { path: [0, iid, 3], type: 'opaque', value: a.publicKeyOrIdentity ?? utf8Encode(a.pskIdentity ?? '') },
+    { path: [0, iid, 4], type: 'opaque', value: a.serverPublicKey ?? new Uint8Array(0) },
+    { path: [0, iid, 5], type: 'opaque', value: a.secretKey ?? a.pskKey ?? new Uint8Array(0) },
     { path: [0, iid, 6], type: 'integer', value: 3 },
     { path: [0, iid, 11], type: 'integer', value: a.holdOffS ?? 0 },
     { path: [0, iid, 12], type: 'integer', value: a.bootstrapAccountTimeoutS ?? 0 },
   ];
   if (!a.bootstrap) entries.push({ path: [0, iid, 10], type: 'integer', value: a.shortServerId ?? 1 });
+  if (a.certificateUsage !== undefined) entries.push({ path: [0, iid, 15], type: 'integer', value: a.certificateUsage });
   (a.cipherSuites ?? []).forEach((id, k) => entries.push({ path: [0, iid, 16, k], type: 'unsigned', value: id }));
   return encodeTlv([0, iid], entries, (_o, r) => r === 16);
 }

@@ -2,6 +2,7 @@
  * Cipher suites and their record protection.
  * - TLS_PSK_WITH_AES_128_CCM_8 (RFC 6655): AEAD, nonce = 4-byte implicit IV || 8-byte explicit
  *   nonce (epoch || seq), AAD = seq_num(8) | type | version | length(plaintext); 8 + 8 bytes overhead.
+ * - TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 (RFC 7251): the same record protection as the PSK CCM_8 suite.
  * - TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256 (RFC 5489): MAC-then-encrypt, HMAC-SHA256 over
  *   seq_num(8) | type | version | length | plaintext, explicit 16-byte IV, TLS padding (RFC 5246 §6.2.3.2).
  */
@@ -10,7 +11,7 @@ import { ccmOpen, ccmSeal, cbcDecrypt, cbcEncrypt } from '../crypto/index';
 import type { BlockCipher, CryptoProvider } from '../crypto/provider';
 import { CipherSuiteId, DTLS12 } from './constants';
 
-export type KeyExchange = 'psk' | 'ecdhe_psk';
+export type KeyExchange = 'psk' | 'ecdhe_psk' | 'ecdhe_ecdsa';
 
 export interface RecordCipher {
   /** Bytes a record's fragment grows by at most (explicit nonce/IV, tag/MAC, padding). */
@@ -163,6 +164,15 @@ export const PSK_AES128_CCM8: CipherSuite = {
   },
 };
 
+/** RFC 7251 §2: the same CCM_8 record protection as RFC 6655, keys from an ECDHE_ECDSA exchange (RFC 8422). */
+export const ECDHE_ECDSA_AES128_CCM8: CipherSuite = {
+  id: CipherSuiteId.TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8,
+  name: 'TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8',
+  keyExchange: 'ecdhe_ecdsa',
+  keyBlockLength: 40,
+  ciphers: PSK_AES128_CCM8.ciphers,
+};
+
 export const ECDHE_PSK_AES128_CBC_SHA256: CipherSuite = {
   id: CipherSuiteId.TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256,
   name: 'TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256',
@@ -175,7 +185,7 @@ export const ECDHE_PSK_AES128_CBC_SHA256: CipherSuite = {
   },
 };
 
-export const SUITES: readonly CipherSuite[] = [PSK_AES128_CCM8, ECDHE_PSK_AES128_CBC_SHA256];
+export const SUITES: readonly CipherSuite[] = Object.freeze([PSK_AES128_CCM8, ECDHE_PSK_AES128_CBC_SHA256, ECDHE_ECDSA_AES128_CCM8]);
 
 export function suiteById(id: number): CipherSuite | undefined {
   for (const s of SUITES) if (s.id === id) return s;

@@ -7,11 +7,16 @@
  *   -> 4 ServerHello [ServerKeyExchange] ServerHelloDone -> 5 ClientKeyExchange CCS Finished -> 6 CCS Finished.
  * Resumed: 3 ClientHello(session_id) -> 4 ServerHello CCS Finished -> 5 CCS Finished.
  */
-import { constantTimeEqual, utf8Encode, wipe } from '../bytes/index';
+import { concat, constantTimeEqual, toHex, utf8Encode, wipe } from '../bytes/index';
 import type { Host } from '../host';
 import type { DatagramChannel } from '../transport/types';
 import { type CipherSuite, suiteById } from './cipherSuite';
-import { AlertDescription, AlertLevel, CipherSuiteId, DTLS10, DTLS12, HandshakeType } from './constants';
+import { AlertDescription, AlertLevel, CertificateType, CipherSuiteId, DTLS10, DTLS12, ECDSA_SHA256, ECDSA_SIGN, HandshakeType } from './constants';
+import { certificateAlert, type EcdsaCredentials } from './credentials';
+import { encodeSpki } from '../x509/keys';
+import { marshalCertificate, unmarshalCertificate } from './handshake/certificate';
+import { unmarshalCertificateRequest } from './handshake/certificateRequest';
+import { marshalCertificateVerify, marshalEcdhClientKeyExchange, unmarshalEcdheEcdsaServerKeyExchange } from './handshake/signed';
 import { type ConnectionLimits, DtlsConnection } from './connection';
 import { DtlsAlert, DtlsError } from './errors';
 import type { Extensions } from './extensions/index';
@@ -29,11 +34,13 @@ import type { DtlsSession } from './session';
 import { ReplayWindow } from './replay';
 
 export interface DtlsClientOptions {
-  /** The pre-shared key (1..64 bytes). Copied; the copy is wiped on close. */
-  psk: Uint8Array;
+  /** The pre-shared key (1..64 bytes) of the PSK suites. Copied; the copy is wiped on close. */
+  psk?: Uint8Array;
   /** PSK identity (UTF-8 string or bytes, up to 128 bytes per RFC 4279 / LwM2M). */
-  identity: Uint8Array | string;
-  /** Suites to offer, in preference order. Default: TLS_PSK_WITH_AES_128_CCM_8 only. */
+  identity?: Uint8Array | string;
+  /** Key and peer check of TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 (raw public key or X.509). */
+  certificate?: EcdsaCredentials;
+  /** Suites to offer, in preference order. Default: TLS_PSK_WITH_AES_128_CCM_8 only, or with `certificate` TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8. */
   cipherSuites?: CipherSuiteId[];
   /** Offer max_fragment_length (RFC 6066) with this record size. */
   maxFragmentLength?: 512 | 1024 | 2048 | 4096;
@@ -48,6 +55,8 @@ export interface DtlsClientOptions {
   /** A session to resume (abbreviated handshake); falls back to a full handshake if the server declines. */
   session?: DtlsSession;
   limits?: ConnectionLimits;
+  /** Misbehaviour for negative tests of servers only. */
+  test?: { omitCertificateVerify?: boolean };
 }
 
 type Phase = 'idle' | 'hello' | 'server-flight' | 'await-finished' | 'resume-finished' | 'done';
@@ -72,6 +81,12 @@ export class DtlsClient extends DtlsConnection {
   private emsNegotiated = false;
   private mfl: MaxFragmentLength | undefined;
   private serverKeyExchange: { hint: Uint8Array; publicKey?: Uint8Array } | null = null;
+  private readonly privateKey: Uint8Array | null = null;
+  /** ECDHE_ECDSA: the certificate types the server chose (RFC 7250), its key, whether it asked for ours. */
+  private serverCertType = CertificateType.X509;
+  private clientCertType = CertificateType.X509;
+  private serverPublicKey: Uint8Array | null = null;
+  private certificateRequested = false;
   private settle: { resolve: () => void; reject: (e: Error) => void } | null = null;
   /** The identity hint the server sent, if any. */
   identityHint: Uint8Array | null = null;
@@ -84,16 +99,26 @@ export class DtlsClient extends DtlsConnection {
     options: DtlsClientOptions,
   ) {
     super(host, lower.maxDatagramSize, options.retransmit, options.limits);
-    if (!(options.psk instanceof Uint8Array) || options.psk.length < 1 || options.psk.length > 64) throw new DtlsError('bad-config', 'psk must be 1..64 bytes');
-    this.identity = typeof options.identity === 'string' ? utf8Encode(options.identity) : options.identity.slice();
+    const cert = options.certificate;
+    if (options.psk !== undefined || !cert) {
+      if (!(options.psk instanceof Uint8Array) || options.psk.length < 1 || options.psk.length > 64) throw new DtlsError('bad-config', 'psk must be 1..64 bytes');
+    }
+    const identity = options.identity ?? new Uint8Array(0);
+    this.identity = typeof identity === 'string' ? utf8Encode(identity) : identity.slice();
     if (this.identity.length > MAX_PSK_IDENTITY) throw new DtlsError('bad-config', `psk identity longer than ${MAX_PSK_IDENTITY} bytes`);
-    this.psk = options.psk.slice();
+    this.psk = options.psk ? options.psk.slice() : new Uint8Array(0);
+    if (cert) {
+      if (!(cert.privateKey instanceof Uint8Array) || cert.privateKey.length !== 32) throw new DtlsError('bad-config', 'certificate.privateKey must be a 32-byte P-256 scalar');
+      if (cert.type === 'x509' && !cert.chain?.length) throw new DtlsError('bad-config', 'certificate.chain is needed for X.509');
+      this.privateKey = cert.privateKey.slice();
+    }
     this.opts = options;
-    const ids = options.cipherSuites ?? [CipherSuiteId.TLS_PSK_WITH_AES_128_CCM_8];
+    const ids = options.cipherSuites ?? [cert ? CipherSuiteId.TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 : CipherSuiteId.TLS_PSK_WITH_AES_128_CCM_8];
     this.suites = [];
     for (const id of ids) {
       const s = suiteById(id);
       if (!s) throw new DtlsError('bad-config', `unsupported cipher suite 0x${id.toString(16)}`);
+      if ((s.keyExchange === 'ecdhe_ecdsa') !== !!cert && (s.keyExchange === 'ecdhe_ecdsa' || !options.psk)) throw new DtlsError('bad-config', `${s.name} needs ${s.keyExchange === 'ecdhe_ecdsa' ? 'certificate' : 'psk'} credentials`);
       this.suites.push(s);
     }
     if (!this.suites.length) throw new DtlsError('bad-config', 'no cipher suite');
@@ -112,8 +137,14 @@ export class DtlsClient extends DtlsConnection {
       this.settle = { resolve, reject };
       this.clientRandom = this.makeRandom();
       const mfl = this.opts.maxFragmentLength;
-      const ecdhe = this.suites.some((s) => s.keyExchange === 'ecdhe_psk');
+      const ecdhe = this.suites.some((s) => s.keyExchange !== 'psk');
+      const ecdsa = this.suites.some((s) => s.keyExchange === 'ecdhe_ecdsa');
+      // RFC 7250 §4: a client that only has a raw public key says so; X.509 is the default and needs no extension.
+      const rpk = ecdsa && this.opts.certificate?.type === 'rpk' ? [CertificateType.RawPublicKey] : undefined;
       this.offered = {
+        signatureAlgorithms: ecdsa ? [ECDSA_SHA256] : undefined,
+        clientCertificateTypes: rpk,
+        serverCertificateTypes: rpk,
         renegotiationInfo: this.opts.renegotiationInfo === 'extension' || undefined,
         extendedMasterSecret: this.opts.extendedMasterSecret !== false || undefined,
         maxFragmentLength: mfl ? mflFromBytes(mfl) : undefined,
@@ -172,6 +203,7 @@ export class DtlsClient extends DtlsConnection {
         if (msg.type === HandshakeType.hello_request) return;
         throw unexpected();
       case 'server-flight':
+        if (this.suite!.keyExchange === 'ecdhe_ecdsa') return this.onEcdsaServerFlight(msg);
         if (msg.type === HandshakeType.server_key_exchange && !this.serverKeyExchange) {
           this.transcript.bytes(msg.raw);
           this.serverKeyExchange = unmarshalServerKeyExchange(msg.body, this.suite!.keyExchange === 'ecdhe_psk');
@@ -189,6 +221,54 @@ export class DtlsClient extends DtlsConnection {
       case 'resume-finished':
         if (msg.type === HandshakeType.finished && this.handshakeEpoch === 1) return this.onServerFinished(msg);
         throw unexpected();
+      default:
+        throw unexpected();
+    }
+  }
+
+  /** RFC 8422 §2.2 flight 4: Certificate, ServerKeyExchange (signed), [CertificateRequest], ServerHelloDone. */
+  private onEcdsaServerFlight(msg: HandshakeMessage): void {
+    const unexpected = () => new DtlsAlert(AlertLevel.fatal, AlertDescription.unexpected_message, `unexpected handshake message ${msg.type} in the server flight`);
+    const cred = this.opts.certificate!;
+    switch (msg.type) {
+      case HandshakeType.certificate: {
+        if (this.serverPublicKey) throw unexpected();
+        const certs = unmarshalCertificate(this.serverCertType, msg.body);
+        if (certs.length === 0) throw new DtlsAlert(AlertLevel.fatal, AlertDescription.bad_certificate, 'the server sent no certificate');
+        try {
+          this.serverPublicKey = cred.verifyPeer(this.serverCertType, certs);
+        } catch (e) {
+          throw certificateAlert(e);
+        }
+        this.transcript.bytes(msg.raw);
+        return;
+      }
+      case HandshakeType.server_key_exchange: {
+        if (!this.serverPublicKey || this.serverKeyExchange) throw unexpected();
+        const ske = unmarshalEcdheEcdsaServerKeyExchange(msg.body);
+        const digest = this.crypto.sha256(concat(this.clientRandom, this.serverRandom, ske.params));
+        if (!this.crypto.p256.verify(this.serverPublicKey, digest, ske.signature)) throw new DtlsAlert(AlertLevel.fatal, AlertDescription.decrypt_error, 'ServerKeyExchange signature does not verify');
+        this.serverKeyExchange = { hint: new Uint8Array(0), publicKey: ske.publicKey.slice() };
+        this.transcript.bytes(msg.raw);
+        return;
+      }
+      case HandshakeType.certificate_request: {
+        if (!this.serverKeyExchange || this.certificateRequested) throw unexpected();
+        const cr = unmarshalCertificateRequest(msg.body);
+        if (cr.certificateTypes.indexOf(ECDSA_SIGN) < 0 || cr.signatureAlgorithms.indexOf(ECDSA_SHA256) < 0) {
+          throw new DtlsAlert(AlertLevel.fatal, AlertDescription.handshake_failure, 'the server does not accept an ECDSA P-256 / SHA-256 client certificate');
+        }
+        const want = cred.type === 'rpk' ? CertificateType.RawPublicKey : CertificateType.X509;
+        if (this.clientCertType !== want) throw new DtlsAlert(AlertLevel.fatal, AlertDescription.unsupported_certificate, `server wants a client certificate of type ${this.clientCertType}; we have ${cred.type}`);
+        this.certificateRequested = true;
+        this.transcript.bytes(msg.raw);
+        return;
+      }
+      case HandshakeType.server_hello_done:
+        if (!this.serverKeyExchange) throw unexpected();
+        unmarshalServerHelloDone(msg.body);
+        this.transcript.bytes(msg.raw);
+        return this.sendClientFinishedFlight();
       default:
         throw unexpected();
     }
@@ -212,6 +292,11 @@ export class DtlsClient extends DtlsConnection {
     if (sh.compressionMethod !== 0) throw new DtlsAlert(AlertLevel.fatal, AlertDescription.illegal_parameter, 'server chose a compression method we did not offer');
     this.checkServerExtensions(sh.extensions);
     this.suite = suite;
+    // RFC 7250 §4: without the extension in the ServerHello the type is X.509.
+    this.serverCertType = sh.extensions.serverCertificateTypes?.[0] ?? CertificateType.X509;
+    this.clientCertType = sh.extensions.clientCertificateTypes?.[0] ?? CertificateType.X509;
+    // The server type is one we offered (checkServerExtensions: RPK only when we asked, X.509 when absent); the
+    // client type is only answered with a CertificateRequest (RFC 7250 §4) and checked there.
     this.serverRandom = sh.random.slice();
     this.sessionId = sh.sessionId.slice();
     this.emsNegotiated = !!sh.extensions.extendedMasterSecret;
@@ -238,6 +323,12 @@ export class DtlsClient extends DtlsConnection {
     const refuse = (what: string) => new DtlsAlert(AlertLevel.fatal, AlertDescription.unsupported_extension, `server sent ${what}, which we did not offer`);
     if (e.unknown?.length) throw refuse(`extension ${e.unknown[0].type}`);
     if (e.supportedGroups) throw refuse('supported_groups');
+    if (e.signatureAlgorithms) throw refuse('signature_algorithms');
+    for (const [got, offered, name] of [[e.clientCertificateTypes, this.offered.clientCertificateTypes, 'client_certificate_type'], [e.serverCertificateTypes, this.offered.serverCertificateTypes, 'server_certificate_type']] as const) {
+      if (!got) continue;
+      if (!offered) throw refuse(name);
+      if (offered.indexOf(got[0]) < 0) throw new DtlsAlert(AlertLevel.fatal, AlertDescription.illegal_parameter, `server chose a ${name} we did not offer`);
+    }
     if (e.ecPointFormats && !this.offered.ecPointFormats) throw refuse('ec_point_formats');
     if (e.extendedMasterSecret && !this.offered.extendedMasterSecret) throw refuse('extended_master_secret');
     if (e.maxFragmentLength !== undefined) {
@@ -268,7 +359,7 @@ export class DtlsClient extends DtlsConnection {
     const suite = this.suite!;
     let other: Uint8Array | undefined;
     let publicKey: Uint8Array | undefined;
-    if (suite.keyExchange === 'ecdhe_psk') {
+    if (suite.keyExchange !== 'psk') {
       const seed = this.host.randomBytes(32);
       const kp = this.crypto.p256.keyPairFromRandom(seed);
       wipe(seed); // the ephemeral private key can be derived from it
@@ -276,18 +367,38 @@ export class DtlsClient extends DtlsConnection {
       other = this.crypto.p256.ecdh(kp.privateKey, this.serverKeyExchange!.publicKey!);
       wipe(kp.privateKey);
     }
-    const items = [this.handshakeItem(HandshakeType.client_key_exchange, marshalClientKeyExchange({ identity: this.identity, publicKey }), 0)];
-    const pms = pskPremasterSecret(this.psk, other);
-    wipe(other);
+    const items = [];
+    let pms: Uint8Array;
+    if (suite.keyExchange === 'ecdhe_ecdsa') {
+      const cred = this.opts.certificate!;
+      if (this.certificateRequested) {
+        const own = cred.type === 'rpk' ? [encodeSpki(cred.publicKey ?? this.crypto.p256.publicKeyOf(this.privateKey!))] : cred.chain!;
+        items.push(this.handshakeItem(HandshakeType.certificate, marshalCertificate(this.clientCertType, own), 0));
+      }
+      items.push(this.handshakeItem(HandshakeType.client_key_exchange, marshalEcdhClientKeyExchange(publicKey!), 0));
+      // RFC 8422 §5.10: the premaster secret is the x-coordinate of the shared point.
+      pms = other!;
+    } else {
+      items.push(this.handshakeItem(HandshakeType.client_key_exchange, marshalClientKeyExchange({ identity: this.identity, publicKey }), 0));
+      pms = pskPremasterSecret(this.psk, other);
+      wipe(other);
+    }
     // The transcript through ClientKeyExchange is both RFC 7627's session_hash and the input of our
     // Finished (§7.4.9: every handshake message before it; CCS is not one): hash it once.
     const hash = this.handshakeHash();
     this.master = this.emsNegotiated ? extendedMasterSecret(this.crypto, pms, hash) : masterSecret(this.crypto, pms, this.clientRandom, this.serverRandom);
     wipe(pms);
+    let finishedHash = hash;
+    if (this.certificateRequested && !this.opts.test?.omitCertificateVerify) {
+      // RFC 5246 §7.4.8: CertificateVerify signs every handshake message before it, i.e. the same hash.
+      const sig = this.crypto.p256.sign(this.privateKey!, hash, this.host.randomBytes(32));
+      items.push(this.handshakeItem(HandshakeType.certificate_verify, marshalCertificateVerify(sig), 0));
+      finishedHash = this.handshakeHash();
+    }
     this.installKeys();
     items.push(this.ccsItem());
     this.writeEpoch = 1;
-    const vd = verifyData(this.crypto, this.master, 'client finished', hash);
+    const vd = verifyData(this.crypto, this.master, 'client finished', finishedHash);
     items.push(this.handshakeItem(HandshakeType.finished, vd, 1));
     this.phase = 'await-finished';
     this.sendFlight(items, true);
@@ -322,8 +433,8 @@ export class DtlsClient extends DtlsConnection {
   }
 
   /** Negotiated parameters, for logs and tests (no secrets). */
-  get negotiated(): { cipherSuite: number | null; extendedMasterSecret: boolean; maxFragmentLength: number | null; sessionId: Uint8Array; resumed: boolean } {
-    return { cipherSuite: this.suite?.id ?? null, extendedMasterSecret: this.emsNegotiated, maxFragmentLength: this.mfl ? mflBytes(this.mfl) : null, sessionId: this.sessionId.slice(), resumed: this.resumed };
+  get negotiated(): { cipherSuite: number | null; extendedMasterSecret: boolean; maxFragmentLength: number | null; sessionId: Uint8Array; resumed: boolean; certificateType: CertificateType | null } {
+    return { certificateType: this.suite?.keyExchange === 'ecdhe_ecdsa' ? this.serverCertType : null, cipherSuite: this.suite?.id ?? null, extendedMasterSecret: this.emsNegotiated, maxFragmentLength: this.mfl ? mflBytes(this.mfl) : null, sessionId: this.sessionId.slice(), resumed: this.resumed };
   }
 
   protected onTerminated(reason: Error | null): void {
@@ -334,7 +445,7 @@ export class DtlsClient extends DtlsConnection {
 
   protected override dispose(): void {
     super.dispose();
-    wipe(this.psk, this.master);
+    wipe(this.psk, this.master, this.privateKey);
     this.master = null;
   }
 

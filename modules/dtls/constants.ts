@@ -16,8 +16,11 @@ export enum HandshakeType {
   client_hello = 1,
   server_hello = 2,
   hello_verify_request = 3,
+  certificate = 11,
   server_key_exchange = 12,
+  certificate_request = 13,
   server_hello_done = 14,
+  certificate_verify = 15,
   client_key_exchange = 16,
   finished = 20,
 }
@@ -33,7 +36,13 @@ export enum AlertDescription {
   bad_record_mac = 20,
   record_overflow = 22,
   handshake_failure = 40,
+  bad_certificate = 42,
+  unsupported_certificate = 43,
+  certificate_expired = 45,
+  certificate_unknown = 46,
   illegal_parameter = 47,
+  unknown_ca = 48,
+  access_denied = 49,
   decode_error = 50,
   decrypt_error = 51,
   protocol_version = 70,
@@ -47,6 +56,7 @@ export enum AlertDescription {
 
 const ALERT_NAMES: Record<number, string> = {
   0: 'close_notify', 10: 'unexpected_message', 20: 'bad_record_mac', 22: 'record_overflow', 40: 'handshake_failure',
+  42: 'bad_certificate', 43: 'unsupported_certificate', 45: 'certificate_expired', 46: 'certificate_unknown', 48: 'unknown_ca', 49: 'access_denied',
   47: 'illegal_parameter', 50: 'decode_error', 51: 'decrypt_error', 70: 'protocol_version', 71: 'insufficient_security',
   80: 'internal_error', 90: 'user_canceled', 100: 'no_renegotiation', 110: 'unsupported_extension', 115: 'unknown_psk_identity',
 };
@@ -57,6 +67,7 @@ export function alertName(d: number): string {
 export enum CipherSuiteId {
   TLS_PSK_WITH_AES_128_CCM_8 = 0xc0a8,
   TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256 = 0xc037,
+  TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 = 0xc0ae,
   TLS_EMPTY_RENEGOTIATION_INFO_SCSV = 0x00ff,
 }
 
@@ -64,6 +75,9 @@ export enum ExtensionType {
   max_fragment_length = 1,
   supported_groups = 10,
   ec_point_formats = 11,
+  signature_algorithms = 13,
+  client_certificate_type = 19,
+  server_certificate_type = 20,
   extended_master_secret = 23,
   renegotiation_info = 0xff01,
 }
@@ -76,3 +90,14 @@ export const HANDSHAKE_HEADER_LENGTH = 12;
 export const MAX_PLAINTEXT = 16384;
 export const MAX_CIPHERTEXT = 16384 + 2048;
 export const MAX_SEQUENCE = 0xffffffffffff;
+
+/** RFC 7250 §3 / IANA TLS Certificate Types. */
+export enum CertificateType {
+  X509 = 0,
+  RawPublicKey = 2,
+}
+
+/** RFC 5246 §7.4.1.4.1 SignatureAndHashAlgorithm sha256(4) ecdsa(3) (RFC 8422 §5.1.3). */
+export const ECDSA_SHA256 = 0x0403;
+/** RFC 5246 §7.4.4 ClientCertificateType ecdsa_sign (RFC 8422 §5.5). */
+export const ECDSA_SIGN = 64;

@@ -10,11 +10,17 @@ import { concat, constantTimeEqual, equalBytes, utf8Encode, wipe } from '../byte
 import type { Host } from '../host';
 import type { DatagramChannel, UdpSocket } from '../transport/types';
 import { type CipherSuite, suiteById } from './cipherSuite';
-import { AlertDescription, AlertLevel, CipherSuiteId, ContentType, DTLS10, DTLS12, HandshakeType } from './constants';
+import { AlertDescription, AlertLevel, CertificateType, CipherSuiteId, ContentType, DTLS10, DTLS12, ECDSA_SHA256, ECDSA_SIGN, HandshakeType } from './constants';
+import { certificateAlert, type EcdsaCredentials } from './credentials';
+import { marshalCertificate, unmarshalCertificate } from './handshake/certificate';
+import { marshalCertificateRequest } from './handshake/certificateRequest';
+import { marshalEcdhParams, marshalEcdheEcdsaServerKeyExchange, unmarshalCertificateVerify, unmarshalEcdhClientKeyExchange } from './handshake/signed';
+import { encodeSpki } from '../x509/keys';
 import { type ConnectionLimits, DtlsConnection } from './connection';
 import { DtlsAlert, DtlsError } from './errors';
 import type { Extensions } from './extensions/index';
 import { mflBytes } from './extensions/maxFragmentLength';
+import { SECP256R1 } from './extensions/supportedGroups';
 import type { RetransmitOptions } from './flight';
 import { type ClientHello, unmarshalClientHello } from './handshake/clientHello';
 import { unmarshalFinished } from './handshake/finished';
@@ -39,14 +45,20 @@ export interface DtlsServerTestHooks {
   forceMaxFragmentLength?: number;
   /** Send extended_master_secret even when the client did not offer it. */
   forceExtendedMasterSecret?: boolean;
+  /** Answer server_certificate_type with this type, asked or not. */
+  forceServerCertificateType?: number;
+  /** Leave client_certificate_type out of the ServerHello even when asking for a client certificate. */
+  omitClientCertificateType?: boolean;
 }
 
 export interface DtlsServerOptions {
   /** Looks up the PSK of an identity (null: unknown identity). The returned array is wiped after use. */
-  psk: (identity: Uint8Array) => Uint8Array | null;
+  psk?: (identity: Uint8Array) => Uint8Array | null;
+  /** TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8: our key (RPK or X.509) and the check of a client's credential. */
+  certificate?: EcdsaCredentials & { requireClientCertificate?: boolean };
   /** psk_identity_hint sent in a ServerKeyExchange (none by default, as RFC 4279 §2 allows). */
   hint?: Uint8Array | string;
-  /** Suites accepted, in preference order. Default: TLS_PSK_WITH_AES_128_CCM_8. */
+  /** Suites accepted, in preference order. Default: TLS_PSK_WITH_AES_128_CCM_8 (and TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 first with `certificate`). */
   cipherSuites?: CipherSuiteId[];
   /** Negotiate extended_master_secret when offered. Default true. */
   extendedMasterSecret?: boolean;
@@ -79,6 +91,12 @@ export class DtlsServerConnection extends DtlsConnection {
   private master: Uint8Array | null = null;
   private ems = false;
   private ecdhPrivate: Uint8Array | null = null;
+  private serverCertType = CertificateType.X509;
+  private clientCertType = CertificateType.X509;
+  private certificateRequested = false;
+  /** The client's P-256 key once its Certificate was checked (ECDHE_ECDSA with client authentication). */
+  clientPublicKey: Uint8Array | null = null;
+  private clientVerified = false;
   /** The PSK identity the client used (after the handshake). */
   identity: Uint8Array | null = null;
   resumed = false;
@@ -124,7 +142,7 @@ export class DtlsServerConnection extends DtlsConnection {
     if (ch.version !== DTLS12) throw new DtlsAlert(AlertLevel.fatal, AlertDescription.protocol_version, 'client does not offer DTLS 1.2');
     if (ch.compressionMethods.indexOf(0) < 0) throw new DtlsAlert(AlertLevel.fatal, AlertDescription.handshake_failure, 'client does not offer null compression');
     this.clientRandom = ch.random.slice();
-    const prefs = this.opts.cipherSuites ?? [CipherSuiteId.TLS_PSK_WITH_AES_128_CCM_8];
+    const prefs = this.opts.cipherSuites ?? (this.opts.certificate ? [CipherSuiteId.TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8] : []).concat(this.opts.psk ? [CipherSuiteId.TLS_PSK_WITH_AES_128_CCM_8] : []);
     let chosen: number | undefined;
     for (const id of prefs) if (ch.cipherSuites.indexOf(id) >= 0) {
       chosen = id;
@@ -139,7 +157,24 @@ export class DtlsServerConnection extends DtlsConnection {
     if ((e.renegotiationInfo || ch.cipherSuites.indexOf(CipherSuiteId.TLS_EMPTY_RENEGOTIATION_INFO_SCSV) >= 0)) ext.renegotiationInfo = true;
     if ((e.extendedMasterSecret && this.opts.extendedMasterSecret !== false) || hooks.forceExtendedMasterSecret) ext.extendedMasterSecret = true;
     if (e.maxFragmentLength && this.opts.maxFragmentLength !== false) ext.maxFragmentLength = e.maxFragmentLength;
-    if (this.suite.keyExchange === 'ecdhe_psk' && e.ecPointFormats) ext.ecPointFormats = [0];
+    if (this.suite.keyExchange !== 'psk' && e.ecPointFormats) ext.ecPointFormats = [0];
+    if (this.suite.keyExchange === 'ecdhe_ecdsa') {
+      const cred = this.opts.certificate;
+      if (!cred) throw new DtlsAlert(AlertLevel.fatal, AlertDescription.handshake_failure, 'no certificate configured');
+      if (e.signatureAlgorithms && e.signatureAlgorithms.indexOf(ECDSA_SHA256) < 0) throw new DtlsAlert(AlertLevel.fatal, AlertDescription.handshake_failure, 'client does not accept ecdsa_secp256r1_sha256');
+      if (e.supportedGroups && e.supportedGroups.indexOf(SECP256R1) < 0) throw new DtlsAlert(AlertLevel.fatal, AlertDescription.handshake_failure, 'client does not offer secp256r1');
+      // RFC 7250 §4: pick our type from the client's list; without the extension only X.509 is possible.
+      const ours = cred.type === 'rpk' ? CertificateType.RawPublicKey : CertificateType.X509;
+      const srvTypes = e.serverCertificateTypes ?? [CertificateType.X509];
+      if (srvTypes.indexOf(ours) < 0) throw new DtlsAlert(AlertLevel.fatal, AlertDescription.unsupported_certificate, 'client does not accept our certificate type');
+      this.serverCertType = ours;
+      if (e.serverCertificateTypes) ext.serverCertificateTypes = [ours];
+      const cliTypes = e.clientCertificateTypes ?? [CertificateType.X509];
+      if (cred.requireClientCertificate && cliTypes.indexOf(ours) < 0) throw new DtlsAlert(AlertLevel.fatal, AlertDescription.unsupported_certificate, 'client cannot send our certificate type');
+      this.clientCertType = ours;
+      if (e.clientCertificateTypes && cred.requireClientCertificate && !hooks.omitClientCertificateType) ext.clientCertificateTypes = [ours];
+    }
+    if (hooks.forceServerCertificateType !== undefined) ext.serverCertificateTypes = [hooks.forceServerCertificateType];
     if (hooks.forceMaxFragmentLength !== undefined) ext.maxFragmentLength = hooks.forceMaxFragmentLength as 1;
     if (hooks.extraExtensions) ext.unknown = hooks.extraExtensions;
     this.ems = !!ext.extendedMasterSecret;
@@ -167,7 +202,23 @@ export class DtlsServerConnection extends DtlsConnection {
       this.phase = 'resume-finished';
     } else {
       const hint = typeof this.opts.hint === 'string' ? utf8Encode(this.opts.hint) : this.opts.hint;
-      if (this.suite.keyExchange === 'ecdhe_psk') {
+      if (this.suite.keyExchange === 'ecdhe_ecdsa') {
+        const cred = this.opts.certificate!;
+        const own = cred.type === 'rpk' ? [encodeSpki(cred.publicKey ?? this.crypto.p256.publicKeyOf(cred.privateKey))] : cred.chain!;
+        items.push(this.handshakeItem(HandshakeType.certificate, marshalCertificate(this.serverCertType, own), 0));
+        const seed = this.host.randomBytes(32);
+        const kp = this.crypto.p256.keyPairFromRandom(seed);
+        wipe(seed);
+        this.ecdhPrivate = kp.privateKey;
+        const params = marshalEcdhParams(kp.publicKey);
+        const digest = this.crypto.sha256(concat(this.clientRandom, this.serverRandom, params));
+        const sig = this.crypto.p256.sign(cred.privateKey, digest, this.host.randomBytes(32));
+        items.push(this.handshakeItem(HandshakeType.server_key_exchange, marshalEcdheEcdsaServerKeyExchange(params, sig), 0));
+        if (cred.requireClientCertificate) {
+          this.certificateRequested = true;
+          items.push(this.handshakeItem(HandshakeType.certificate_request, marshalCertificateRequest({ certificateTypes: [ECDSA_SIGN], signatureAlgorithms: [ECDSA_SHA256] }), 0));
+        }
+      } else if (this.suite.keyExchange === 'ecdhe_psk') {
         const seed = this.host.randomBytes(32);
         const kp = this.crypto.p256.keyPairFromRandom(seed);
         wipe(seed);
@@ -195,7 +246,9 @@ export class DtlsServerConnection extends DtlsConnection {
       return;
     }
     const unexpected = () => new DtlsAlert(AlertLevel.fatal, AlertDescription.unexpected_message, `unexpected handshake message ${msg.type}`);
+    if (this.phase === 'client-flight' && this.suite.keyExchange === 'ecdhe_ecdsa' && msg.type !== HandshakeType.finished) return this.onEcdsaClientMessage(msg);
     if (this.phase === 'client-flight' && msg.type === HandshakeType.client_key_exchange && !this.master) {
+      if (!this.opts.psk) throw unexpected();
       const cke = unmarshalClientKeyExchange(msg.body, this.suite.keyExchange === 'ecdhe_psk');
       const psk = this.opts.psk(cke.identity);
       if (!psk) throw new DtlsAlert(AlertLevel.fatal, AlertDescription.unknown_psk_identity, 'unknown PSK identity');
@@ -211,6 +264,7 @@ export class DtlsServerConnection extends DtlsConnection {
       return;
     }
     if (msg.type === HandshakeType.finished && this.handshakeEpoch === 1 && this.master && (this.phase === 'client-flight' || this.phase === 'resume-finished')) {
+      if (this.phase === 'client-flight' && this.certificateRequested && !this.clientVerified) throw unexpected();
       const got = unmarshalFinished(msg.body);
       const expected = verifyData(this.crypto, this.master, 'client finished', this.handshakeHash());
       if (!constantTimeEqual(got, expected)) throw new DtlsAlert(AlertLevel.fatal, AlertDescription.decrypt_error, 'client Finished does not verify');
@@ -232,6 +286,47 @@ export class DtlsServerConnection extends DtlsConnection {
       return;
     }
     throw unexpected();
+  }
+
+  /** Flight 5 of ECDHE_ECDSA: [Certificate], ClientKeyExchange, [CertificateVerify] (RFC 8422 §2.2, RFC 5246 §7.4.8). */
+  private onEcdsaClientMessage(msg: HandshakeMessage): void {
+    const unexpected = () => new DtlsAlert(AlertLevel.fatal, AlertDescription.unexpected_message, `unexpected handshake message ${msg.type}`);
+    const cred = this.opts.certificate!;
+    switch (msg.type) {
+      case HandshakeType.certificate: {
+        if (!this.certificateRequested || this.clientPublicKey || this.master) throw unexpected();
+        const certs = unmarshalCertificate(this.clientCertType, msg.body);
+        if (certs.length === 0) throw new DtlsAlert(AlertLevel.fatal, AlertDescription.handshake_failure, 'client certificate required');
+        try {
+          this.clientPublicKey = cred.verifyPeer(this.clientCertType, certs);
+        } catch (e) {
+          throw certificateAlert(e);
+        }
+        this.transcript.bytes(msg.raw);
+        return;
+      }
+      case HandshakeType.client_key_exchange: {
+        if (this.master || (this.certificateRequested && !this.clientPublicKey)) throw unexpected();
+        const point = unmarshalEcdhClientKeyExchange(msg.body);
+        const pms = this.crypto.p256.ecdh(this.ecdhPrivate!, point);
+        wipe(this.ecdhPrivate);
+        this.transcript.bytes(msg.raw);
+        this.master = this.ems ? extendedMasterSecret(this.crypto, pms, this.handshakeHash()) : masterSecret(this.crypto, pms, this.clientRandom, this.serverRandom);
+        wipe(pms);
+        this.installKeys();
+        return;
+      }
+      case HandshakeType.certificate_verify: {
+        if (!this.master || !this.clientPublicKey || this.clientVerified) throw unexpected();
+        const sig = unmarshalCertificateVerify(msg.body);
+        if (!this.crypto.p256.verify(this.clientPublicKey, this.handshakeHash(), sig)) throw new DtlsAlert(AlertLevel.fatal, AlertDescription.decrypt_error, 'CertificateVerify does not verify');
+        this.clientVerified = true;
+        this.transcript.bytes(msg.raw);
+        return;
+      }
+      default:
+        throw unexpected();
+    }
   }
 
   /** Sends a HelloRequest (RFC 5246 §7.4.1.1); our client answers no_renegotiation. */

@@ -9,6 +9,8 @@ import { decodeError, illegalParameter } from '../errors';
 import { marshalExtendedMasterSecret, unmarshalExtendedMasterSecret } from './extendedMasterSecret';
 import { type MaxFragmentLength, marshalMaxFragmentLength, unmarshalMaxFragmentLength } from './maxFragmentLength';
 import { marshalRenegotiationInfo, unmarshalRenegotiationInfo } from './renegotiationInfo';
+import { marshalCertificateTypes, unmarshalCertificateTypes } from './certificateType';
+import { marshalSignatureAlgorithms, unmarshalSignatureAlgorithms } from './signatureAlgorithms';
 import { marshalEcPointFormats, marshalSupportedGroups, unmarshalEcPointFormats, unmarshalSupportedGroups } from './supportedGroups';
 
 export * from './maxFragmentLength';
@@ -19,6 +21,11 @@ export interface Extensions {
   renegotiationInfo?: boolean;
   supportedGroups?: number[];
   ecPointFormats?: number[];
+  /** RFC 5246 §7.4.1.4.1 (client only). */
+  signatureAlgorithms?: number[];
+  /** RFC 7250: the offered list (ClientHello) or the one chosen (ServerHello, length 1). */
+  clientCertificateTypes?: number[];
+  serverCertificateTypes?: number[];
   /** Extensions we do not implement, in arrival order (a server must ignore them; a client refuses them). */
   unknown?: { type: number; data: Uint8Array }[];
 }
@@ -26,11 +33,14 @@ export interface Extensions {
 /** Most extensions a hello may carry before we call it malformed (each costs 4+ bytes anyway). */
 const MAX_EXTENSIONS = 64;
 
-export function marshalExtensions(e: Extensions, w: ByteWriter): void {
+export function marshalExtensions(e: Extensions, w: ByteWriter, fromServer = false): void {
   const list: [number, Uint8Array][] = [];
   if (e.renegotiationInfo) list.push([ExtensionType.renegotiation_info, marshalRenegotiationInfo()]);
   if (e.supportedGroups) list.push([ExtensionType.supported_groups, marshalSupportedGroups(e.supportedGroups)]);
   if (e.ecPointFormats) list.push([ExtensionType.ec_point_formats, marshalEcPointFormats()]);
+  if (e.signatureAlgorithms) list.push([ExtensionType.signature_algorithms, marshalSignatureAlgorithms(e.signatureAlgorithms)]);
+  if (e.clientCertificateTypes) list.push([ExtensionType.client_certificate_type, marshalCertificateTypes(e.clientCertificateTypes, fromServer)]);
+  if (e.serverCertificateTypes) list.push([ExtensionType.server_certificate_type, marshalCertificateTypes(e.serverCertificateTypes, fromServer)]);
   if (e.extendedMasterSecret) list.push([ExtensionType.extended_master_secret, marshalExtendedMasterSecret()]);
   if (e.maxFragmentLength) list.push([ExtensionType.max_fragment_length, marshalMaxFragmentLength(e.maxFragmentLength)]);
   for (const u of e.unknown ?? []) list.push([u.type, u.data]);
@@ -42,7 +52,7 @@ export function marshalExtensions(e: Extensions, w: ByteWriter): void {
 }
 
 /** Parses the optional extensions block at the reader's position (to the end of the message). */
-export function unmarshalExtensions(r: ByteReader): Extensions {
+export function unmarshalExtensions(r: ByteReader, fromServer = false): Extensions {
   const e: Extensions = {};
   if (r.remaining === 0) return e;
   const block = r.vector(2, 'extensions');
@@ -71,6 +81,15 @@ export function unmarshalExtensions(r: ByteReader): Extensions {
         break;
       case ExtensionType.ec_point_formats:
         e.ecPointFormats = unmarshalEcPointFormats(data);
+        break;
+      case ExtensionType.signature_algorithms:
+        e.signatureAlgorithms = unmarshalSignatureAlgorithms(data);
+        break;
+      case ExtensionType.client_certificate_type:
+        e.clientCertificateTypes = unmarshalCertificateTypes(data, fromServer);
+        break;
+      case ExtensionType.server_certificate_type:
+        e.serverCertificateTypes = unmarshalCertificateTypes(data, fromServer);
         break;
       default:
         (e.unknown ??= []).push({ type, data });

@@ -18,7 +18,7 @@ export interface ServerHello {
 export function marshalServerHello(m: ServerHello): Uint8Array {
   const w = new ByteWriter(96);
   w.u16(m.version).bytes(m.random).vector(1, m.sessionId).u16(m.cipherSuite).u8(m.compressionMethod);
-  marshalExtensions(m.extensions, w);
+  marshalExtensions(m.extensions, w, true);
   return w.toBytes();
 }
 
@@ -29,7 +29,7 @@ export function unmarshalServerHello(body: Uint8Array): ServerHello {
   const sessionId = r.vector(1, 'session_id', 32);
   const cipherSuite = r.u16('cipher_suite');
   const compressionMethod = r.u8('compression_method');
-  const extensions = unmarshalExtensions(r);
+  const extensions = unmarshalExtensions(r, true);
   return { version, random, sessionId, cipherSuite, compressionMethod, extensions };
 }
 
