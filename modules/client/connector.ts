@@ -7,6 +7,7 @@ import { wipe } from '../bytes/index';
 import { DtlsClient } from '../dtls/client';
 import { CipherSuiteId } from '../dtls/constants';
 import type { DtlsClientOptions } from '../dtls/client';
+import type { CoapConfig } from '../coap/endpoint';
 import { exportSession, importSession, wipeSession, type DtlsSession } from '../dtls/session';
 import type { KeyStore } from '../store/key-store';
 import type { Host } from '../host';
@@ -18,8 +19,10 @@ import { parseServerUri } from './uri';
 
 export interface OpenedChannel {
   channel: DatagramChannel;
-  /** 'coap' (NoSec) or 'dtls-psk'. */
-  security: 'nosec' | 'dtls-psk';
+  /** 'nosec' (coap:// or SMS mode 3), 'dtls-psk' (over UDP or SMS) or 'sms-secured' (TS 102 225 packets). */
+  security: 'nosec' | 'dtls-psk' | 'sms-secured';
+  /** CoAP transmission parameters this channel needs (e.g. SMS latency), over the client's own. */
+  coap?: Partial<CoapConfig>;
   /** DTLS session for resumption, when the channel is DTLS. */
   session?: () => DtlsSession | null;
   resumed?: boolean;
@@ -30,6 +33,8 @@ export interface OpenedChannel {
 /** How the client reaches a server. Hosts with a modem or SMS provide their own. */
 export interface Connector {
   open(account: ServerAccount, dm: DataModel): Promise<OpenedChannel>;
+  /** For an account bound to UDP and SMS (U+S): the SMS channel on which the server can reach the device, or null. */
+  openSms?(account: ServerAccount, dm: DataModel): Promise<OpenedChannel> | null;
 }
 
 export interface UdpDtlsConnectorOptions {

@@ -30,6 +30,8 @@ export interface FactoryAccount {
   defaultPmax?: number;
   /** DTLS suites to offer (0/x/16), e.g. [0xC037] (ECDHE-PSK) for a low-entropy bootstrap secret. */
   cipherSuites?: number[];
+  /** SMS binding (0/x/6-9): mode 1 DTLS, 2 secured packets, 3 NoSec; keys (wiped once written) and the server's number. */
+  sms?: { mode: number; keyParameters?: Uint8Array; secretKeys?: Uint8Array; number: string };
 }
 
 export interface FactoryConfig {
@@ -53,6 +55,7 @@ export function applyFactoryConfig(dm: DataModel, config: FactoryConfig): number
     } finally {
       wipe(payload);
       if (a.pskKey) wipe(a.pskKey);
+      if (a.sms?.secretKeys) wipe(a.sms.secretKeys);
     }
     if (!a.bootstrap) {
       const iid = serverIid++;
@@ -77,10 +80,13 @@ export function securityInstanceTlv(iid: number, a: FactoryAccount): Uint8Array 
     { path: [0, iid, 3], type: 'opaque', value: utf8Encode(a.pskIdentity ?? '') },
     { path: [0, iid, 4], type: 'opaque', value: new Uint8Array(0) },
     { path: [0, iid, 5], type: 'opaque', value: a.pskKey ?? new Uint8Array(0) },
-    { path: [0, iid, 6], type: 'integer', value: 3 },
+    { path: [0, iid, 6], type: 'integer', value: a.sms?.mode ?? 3 },
     { path: [0, iid, 11], type: 'integer', value: a.holdOffS ?? 0 },
     { path: [0, iid, 12], type: 'integer', value: a.bootstrapAccountTimeoutS ?? 0 },
   ];
+  if (a.sms?.keyParameters) entries.push({ path: [0, iid, 7], type: 'opaque', value: a.sms.keyParameters });
+  if (a.sms?.secretKeys) entries.push({ path: [0, iid, 8], type: 'opaque', value: a.sms.secretKeys });
+  if (a.sms) entries.push({ path: [0, iid, 9], type: 'string', value: a.sms.number });
   if (!a.bootstrap) entries.push({ path: [0, iid, 10], type: 'integer', value: a.shortServerId ?? 1 });
   (a.cipherSuites ?? []).forEach((id, k) => entries.push({ path: [0, iid, 16, k], type: 'unsigned', value: id }));
   return encodeTlv([0, iid], entries, (_o, r) => r === 16);
