@@ -399,6 +399,8 @@ export class Lwm2mClient {
     s.registeredLifetime = s.account.lifetimeS;
     s.objectsChanged = false;
     this.emit({ type: 'registered', ssid: s.ssid, uri: s.account.uri, location: '/' + location.join('/'), lifetime: s.account.lifetimeS });
+    s.opened?.registered?.(s.registeredLifetime);
+    s.sms?.opened.registered?.(s.registeredLifetime);
     this.scheduleUpdate(s);
     this.activity(s);
   }
@@ -432,6 +434,8 @@ export class Lwm2mClient {
         s.registeredLifetime = s.account.lifetimeS;
         if (withObjects) s.objectsChanged = false;
         this.emit({ type: 'updated', ssid: s.ssid, withObjects });
+        s.opened?.registered?.(s.registeredLifetime);
+        s.sms?.opened.registered?.(s.registeredLifetime);
         this.scheduleUpdate(s);
         this.activity(s);
         return;

@@ -21,6 +21,8 @@ export interface OpenedChannel {
   channel: DatagramChannel;
   /** 'nosec' (coap:// or SMS mode 3), 'dtls-psk' (over UDP or SMS) or 'sms-secured' (TS 102 225 packets). */
   security: 'nosec' | 'dtls-psk' | 'sms-secured';
+  /** Called after each successful Register or Update: keys tied to the registration may live `lifetimeS` more seconds. */
+  registered?(lifetimeS: number): void;
   /** CoAP transmission parameters this channel needs (e.g. SMS latency), over the client's own. */
   coap?: Partial<CoapConfig>;
   /** DTLS session for resumption, when the channel is DTLS. */

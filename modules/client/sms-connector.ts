@@ -17,8 +17,8 @@
  * Key lifetime (session keys live no longer than the registration): every SMS channel is opened for one
  * registration and closed with it (de-register, failed update, re-register, stop); closing wipes the
  * policy's key copies and, for DTLS over SMS, the session keys. An SMS channel also closes itself when the
- * account's lifetime (1/x/1) has passed since it was opened, so keys made for a registration that was
- * never updated cannot outlive it. DTLS sessions over SMS are never resumed.
+ * registration's lifetime (1/x/1) has passed since the last successful Register/Update (plus 2 s of grace),
+ * so keys made for a registration that lapsed cannot outlive it. DTLS sessions over SMS are never resumed.
  */
 import { wipe } from '../bytes/index';
 import { DtlsClient } from '../dtls/client';
@@ -27,7 +27,6 @@ import type { Host, TimerHandle } from '../host';
 import type { DataModel } from '../lwm2m/data-model';
 import { SmsDatagramChannel, type SmsPduBearer } from '../sms/channel';
 import { SmsSecurityPolicy, type CounterSource } from '../sms/policy';
-import type { DatagramChannel } from '../transport/types';
 import type { ServerAccount } from './accounts';
 import type { Connector, OpenedChannel } from './connector';
 import { ClientError } from './errors';
@@ -65,7 +64,7 @@ export class SmsConnector implements Connector {
     if (!number) throw new ClientError('bad-config', `${account.uri}: no LwM2M Server SMS Number (0/${account.securityIid}/9)`);
     const mode = account.smsSecurityMode;
     const opened = await this.openMode(account, dm, number, mode);
-    return { ...opened, coap: SMS_COAP, channel: this.bounded(opened.channel, account.lifetimeS) };
+    return this.bounded({ ...opened, coap: SMS_COAP }, account.lifetimeS);
   }
 
   private async openMode(account: ServerAccount, dm: DataModel, number: string, mode: number | undefined): Promise<OpenedChannel> {
@@ -112,30 +111,43 @@ export class SmsConnector implements Connector {
     throw new ClientError('unsupported-security', `${account.uri}: SMS Security Mode ${mode ?? '(unset)'} is not supported (1 DTLS, 2 secured packets, 3 NoSec)`);
   }
 
-  /** Closes the channel once the registration lifetime it was opened for has passed (see the header). */
-  private bounded(channel: DatagramChannel, lifetimeS: number): DatagramChannel {
+  /**
+   * Closes the channel (wiping its keys) once the registration it serves has run out: `lifetimeS` after it
+   * was opened, pushed back by each successful Register/Update (`registered`), plus a short grace.
+   */
+  private bounded(opened: OpenedChannel, lifetimeS: number): OpenedChannel {
     const host = this.host;
-    let timer: TimerHandle | null = host.setTimer(Math.max(1, lifetimeS) * 1000, () => {
+    const channel = opened.channel;
+    let timer: TimerHandle | null = null;
+    const expire = () => {
       timer = null;
-      host.log('info', 'sms: channel closed at the end of the registration lifetime; its keys are wiped');
+      host.log('info', 'sms: the registration lifetime ran out: channel closed, its keys wiped');
       const onClose = channel.onClose;
       let reported = false;
       channel.onClose = (r) => {
         reported = true;
         onClose?.(r ?? new ClientError('registration-failed', 'SMS session keys expired with the registration lifetime'));
       };
-      channel.close();
+      close();
       if (!reported) onClose?.(new ClientError('registration-failed', 'SMS session keys expired with the registration lifetime'));
-    });
+    };
+    const arm = (s: number) => {
+      if (timer) host.clearTimer(timer);
+      timer = host.setTimer(Math.max(1, s) * 1000 + LIFETIME_GRACE_MS, expire);
+    };
     const close = channel.close.bind(channel);
     channel.close = () => {
       if (timer) host.clearTimer(timer);
       timer = null;
       close();
     };
-    return channel;
+    arm(lifetimeS);
+    return { ...opened, registered: (s) => arm(s) };
   }
 }
+
+/** Time allowed past the lifetime for an Update in flight over SMS. */
+const LIFETIME_GRACE_MS = 2_000;
 
 /** Opens each account over UDP/DTLS or SMS according to its binding; for U+S it also offers the SMS side. */
 export class BindingConnector implements Connector {

@@ -81,7 +81,7 @@ export interface SmsDevice {
   close(): Promise<void>;
 }
 
-export async function smsDevice(world: SmsWorld, o: { ep: string; msisdn: string; accounts: FactoryAccount[]; dataDir?: string; queueIdleMs?: number }): Promise<SmsDevice> {
+export async function smsDevice(world: SmsWorld, o: { ep: string; msisdn: string; accounts: FactoryAccount[]; dataDir?: string; queueIdleMs?: number; retry?: { initialMs: number; maxMs: number; failuresBeforeBootstrap: number } }): Promise<SmsDevice> {
   const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 'xs-lwm2m-sms-'));
   const logs: { level: string; msg: string }[] = [];
   const host = new NodeHost({ dataDir, logLevel: 'warn', log: (level, msg) => logs.push({ level, msg }) });
@@ -99,7 +99,7 @@ export async function smsDevice(world: SmsWorld, o: { ep: string; msisdn: string
   await modem.init();
   const events: ClientEvent[] = [];
   const connector = new BindingConnector(new UdpDtlsConnector(host), new SmsConnector(host, { bearer: modem.sms, counters }));
-  const client = new Lwm2mClient({ host, endpointName: o.ep, dataModel: dm, connector, smsNumber: o.msisdn, queueIdleMs: o.queueIdleMs, onEvent: (e) => events.push(e) });
+  const client = new Lwm2mClient({ host, endpointName: o.ep, dataModel: dm, connector, smsNumber: o.msisdn, queueIdleMs: o.queueIdleMs, retry: o.retry, onEvent: (e) => events.push(e) });
   return {
     host, dm, temp, sim, modem, counters, keys, client, events, logs,
     async close() {
