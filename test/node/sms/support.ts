@@ -52,9 +52,9 @@ export interface SmsWorld {
   close(): Promise<void>;
 }
 
-export async function smsWorld(opts: { psk?: { identity: string; key: Uint8Array }[] } = {}): Promise<SmsWorld> {
+export async function smsWorld(opts: { psk?: { identity: string; key: Uint8Array }[]; queueAwakeMs?: number } = {}): Promise<SmsWorld> {
   const smsc = new VirtualSmsc({ latencyMs: 2 });
-  const server = await Lwm2mTestServer.start({ port: 0, psk: opts.psk });
+  const server = await Lwm2mTestServer.start({ port: 0, psk: opts.psk, queueAwakeMs: opts.queueAwakeMs });
   const gateway = new SmsServerGateway(server, smsc, SERVER_NUMBER);
   return {
     smsc,
