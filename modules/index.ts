@@ -14,6 +14,7 @@ export type { DatagramChannel, UdpSocket, ByteStream } from './transport/types';
 export { udpChannel } from './transport/types';
 export * as lwm2m from './lwm2m/index';
 export * as sms from './sms/index';
+export * as modem from './modem/index';
 export * as client from './client/index';
 export * as store from './store/index';
 export * as dtls from './dtls/index';

@@ -24,6 +24,12 @@ import { applyFactoryConfig, KeyStoreObjectStore, securityInstanceTlv, serverIns
 import { keyStoreSessions } from '../modules/client/connector';
 import { toHex, utf8Decode, utf8Encode } from '../modules/bytes/index';
 import { Lwm2mTestServer } from './lwm2m-server';
+import { CounterStore } from '../modules/store/counter-store';
+import { UdpDtlsConnector } from '../modules/client/connector';
+import { BindingConnector, SmsConnector } from '../modules/client/sms-connector';
+import { Modem } from '../modules/modem/modem';
+import { SimModem, VirtualSmsc } from './modem-sim/index';
+import { SmsServerGateway } from './sms-gateway';
 import { BootstrapTestServer } from './bootstrap-server';
 import { DemoArgsError, parseDemoArgs, type DemoArgs } from './demo-args';
 
@@ -241,7 +247,76 @@ async function localDemo(opts: DemoArgs): Promise<void> {
     await bootstrap.stop();
     if (!opts.data) rmSync(dataDir, { recursive: true, force: true });
   }
+  await smsWakeupStep(check, log, verbose);
   console.log(`\nxs-lwm2m demo: ${checks.length} checks passed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+/**
+ * SMS wake-up (issue 15): a device with a simulated cellular modem (modules/modem over tools/modem-sim) registers
+ * over DTLS in queue mode (binding UQS) and sleeps; the server holds a Read, sends a Registration Update Trigger
+ * as a secured SMS (TS 102 225, AES-CBC + AES-CMAC, counter higher) through the virtual SMSC; the device wakes,
+ * updates over DTLS and the held Read is delivered.
+ */
+async function smsWakeupStep(check: (what: string, ok: boolean) => void, log: ((l: string) => void) | undefined, verbose: boolean): Promise<void> {
+  say('SMS wake-up: a sleeping queue-mode device with a cellular modem, woken by a secured SMS');
+  const endpoint = 'xs-lwm2m-sms-demo';
+  const deviceNumber = '+15550123';
+  const serverNumber = '+15550999';
+  const psk = new Uint8Array(randomBytes(16));
+  const smsKeys = new Uint8Array(randomBytes(32));
+  const keyParameters = Uint8Array.of(0x02, 0x02, 0x16, 0x00, 0xbf, 0xff, 0x01); // AES CBC / AES CMAC, SPI 16 00, TAR BF FF 01
+  const dataDir = mkdtempSync(join(tmpdir(), 'xs-lwm2m-sms-demo-'));
+  const smsc = new VirtualSmsc({ latencyMs: 50 });
+  const lwm2m = await Lwm2mTestServer.start({ port: 0, psk: [{ identity: endpoint, key: psk.slice() }], log, queueAwakeMs: 1_000 });
+  const gateway = new SmsServerGateway(lwm2m, smsc, serverNumber);
+  gateway.addDevice({ msisdn: deviceNumber, mode: 'secured', keyParameters, secretKeys: smsKeys.slice() });
+  const host = new NodeHost({ dataDir, logLevel: verbose ? 'debug' : 'warn' });
+  const keys = KeyStore.open(host, 'keys');
+  const counters = CounterStore.open(host, 'counters');
+  const built = buildDataModel(host, keys);
+  applyFactoryConfig(built.dm, { accounts: [{ uri: `coaps://127.0.0.1:${lwm2m.port}`, pskIdentity: endpoint, pskKey: psk.slice(), shortServerId: 1, lifetime: 300, binding: 'UQS', sms: { mode: 2, keyParameters, secretKeys: smsKeys.slice(), number: serverNumber } }] });
+  const sim = new SimModem({ number: deviceNumber, smsc });
+  const modem = new Modem(host, sim.stream());
+  let client: Lwm2mClient | null = null;
+  try {
+    await withTimeout(modem.init(), 10_000, 'modem init');
+    say(`device: modem ready (IMSI ${await modem.imsi()}, registration ${await modem.registration()}), SMS in PDU mode`);
+    let sleeping = false;
+    client = new Lwm2mClient({
+      host, endpointName: endpoint, dataModel: built.dm, smsNumber: deviceNumber, queueIdleMs: 1_000,
+      connector: new BindingConnector(new UdpDtlsConnector(host), new SmsConnector(host, { bearer: modem.sms, counters })),
+      onEvent: (e) => {
+        if (e.type === 'sleep-allowed') sleeping = true;
+        const m = describeEvent(e);
+        if (m) say(m);
+      },
+    });
+    await withTimeout(client.start(), 30_000, 'registration');
+    const reg = await withTimeout(lwm2m.waitForRegistration(endpoint, 20_000), 25_000, 'registration');
+    check(`SMS demo device registered over DTLS with b=${reg.binding}, sms=${reg.sms}`, reg.binding === 'UQS' && reg.sms === deviceNumber);
+    for (let i = 0; i < 100 && !sleeping; i++) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 1_200));
+    check('device idle: sleep allowed (queue mode), the server now holds requests for it', sleeping);
+    const updates = lwm2m.registration(endpoint)!.updates;
+    const held = lwm2m.read(endpoint, '/3/0/0', ContentFormat.Text);
+    const smsBefore = smsc.log.length;
+    const code = await withTimeout(gateway.trigger(deviceNumber), 20_000, 'SMS trigger');
+    const sent = smsc.log.slice(smsBefore);
+    check(`server sent Execute /1/0/8 as a secured SMS (${sent[0]?.udOctets ?? 0} octets of user data); device answered ${(code >> 5)}.0${code & 31} by SMS`, code === 0x44 && sent.length >= 1);
+    const upd = await withTimeout(lwm2m.waitForUpdate(endpoint, updates, 20_000), 25_000, 'wake-up update');
+    const r = await withTimeout(held, 20_000, 'held read');
+    check(`device woke and updated over DTLS (${upd.peer}); the held Read /3/0/0 arrived: "${utf8Decode(r.payload)}"`, !upd.peer.startsWith('sms:') && r.code === 0x45);
+    await withTimeout(client.stop(), 15_000, 'de-registration');
+  } finally {
+    await client?.stop({ deregister: false }).catch(() => {});
+    modem.close();
+    gateway.close();
+    counters.close();
+    keys.close();
+    host.dispose();
+    await lwm2m.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 }
 
 async function main(): Promise<void> {

@@ -13,7 +13,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { toHex, utf8Decode, utf8Encode } from '../modules/bytes/index';
-import { Code, Method, Option, type CoapResponse, type IncomingRequest, type ResponseSpec } from '../modules/coap/index';
+import { Code, Method, Option, type CoapConfig, type CoapResponse, type IncomingRequest, type ResponseSpec } from '../modules/coap/index';
+import type { DatagramChannel } from '../modules/transport/types';
 import { CoapPeerListener, Waiters, contentFormatOf, locationOf, parseServerArgs, runAsProgram, splitQuery, type ServerOptions } from './server-common';
 
 export type { ServerOptions } from './server-common';
@@ -367,6 +368,19 @@ export class Lwm2mTestServer {
         await obs.cancel();
       },
     };
+  }
+
+  /** Adds a peer reached over another channel (SMS, tools/sms-gateway.ts) under `key`, e.g. 'sms:+15550001'. */
+  attachPeer(key: string, channel: DatagramChannel, identity?: string, coap?: Partial<CoapConfig>): void {
+    this.listener.attach(key, channel, identity, coap);
+  }
+
+  /**
+   * Sends a request to one peer by key, without queue-mode holding: how an SMS trigger reaches a sleeping
+   * queue-mode device (the device then updates over its own transport and gets what was held).
+   */
+  requestPeer(key: string, req: Parameters<CoapPeerListener['request']>[1]): Promise<CoapResponse> {
+    return this.listener.request(key, req);
   }
 
   async stop(): Promise<void> {

@@ -220,8 +220,18 @@ export class CoapPeerListener {
     }
   }
 
-  private add(key: string, channel: DatagramChannel, identity: string | undefined): Peer {
-    const endpoint = new CoapEndpoint(this.host, channel, this.opts.coap ?? {});
+  /**
+   * Adds a peer reached over a channel this listener did not make (an SMS channel from tools/sms-gateway.ts),
+   * with its own CoAP transmission parameters. The idle sweep never forgets it.
+   */
+  attach(key: string, channel: DatagramChannel, identity?: string, coap?: Partial<CoapConfig>): Peer {
+    const old = this.peers.get(key);
+    if (old) this.drop(old, null);
+    return this.add(key, channel, identity, coap);
+  }
+
+  private add(key: string, channel: DatagramChannel, identity: string | undefined, coap?: Partial<CoapConfig>): Peer {
+    const endpoint = new CoapEndpoint(this.host, channel, { ...this.opts.coap, ...coap });
     endpoint.onRequest(this.handlerFor(key));
     const peer: Peer = { key, endpoint, channel, identity };
     this.peers.set(key, peer);

@@ -26,6 +26,14 @@ export interface ServerAccount {
   defaultPmax: number | undefined;
   /** DTLS/TLS Ciphersuite (0/x/16, LwM2M 1.1): IANA suite numbers to offer, in order; empty = the client's default. */
   cipherSuites: number[];
+  /** SMS Security Mode (0/x/6): 1 DTLS, 2 secured packets, 3 NoSec; undefined when not set. */
+  smsSecurityMode?: number;
+  /** SMS Binding Key Parameters (0/x/7). */
+  smsKeyParameters: Uint8Array;
+  /** LwM2M Server SMS Number (0/x/9). */
+  smsNumber: string;
+  /** Trigger (1/x/21): the client is reachable by SMS while registered over another transport. */
+  smsTrigger: boolean;
 }
 
 function num(c: InstanceContent | undefined, rid: number, dflt: number): number {
@@ -83,6 +91,10 @@ export function readAccounts(dm: DataModel): ServerAccount[] {
       defaultPmin: num(srv, 2, 0),
       defaultPmax: typeof pmax === 'number' && pmax > 0 ? pmax : undefined,
       cipherSuites: suites(sec?.get(16)),
+      smsSecurityMode: typeof sec?.get(6) === 'number' ? (sec.get(6) as number) : undefined,
+      smsKeyParameters: bytes(sec, 7),
+      smsNumber: str(sec, 9, ''),
+      smsTrigger: srv?.get(21) === true,
     });
   }
   out.sort((a, b) => Number(b.bootstrap) - Number(a.bootstrap) || (a.ssid ?? 0) - (b.ssid ?? 0));

@@ -66,6 +66,8 @@ export interface Lwm2mClientOptions {
   bootstrapTimeoutMs?: number;
   /** Send the Update this long before the lifetime runs out (default: 10 % of the lifetime, at least 2 s). */
   updateMarginMs?: (lifetimeS: number) => number;
+  /** The device's own MSISDN, sent as `sms=` in Register when the account's binding includes S (Core 1.1 §6.2.1). */
+  smsNumber?: string;
   /** Queue mode (binding with Q): idle time after the last exchange before sleep is allowed. Default 93 s (CoAP MAX_TRANSMIT_WAIT). */
   queueIdleMs?: number;
   onEvent?: (e: ClientEvent) => void;
@@ -89,6 +91,8 @@ class ServerSession {
   /** Objects/instances changed since the last Register/Update: the next Update carries the links. */
   objectsChanged = false;
   firstPayloads = new Map<string, Uint8Array>();
+  /** U+S: the SMS channel on which this server can reach the device (wake-up triggers). */
+  sms: { opened: OpenedChannel; endpoint: CoapEndpoint } | null = null;
   constructor(public account: ServerAccount) {}
   get ssid(): number {
     return this.account.ssid!;
@@ -301,7 +305,7 @@ export class Lwm2mClient {
     try {
       opened = await this.connector.open(account, this.dm);
       this.emit({ type: 'connected', ssid: undefined, uri: account.uri, security: opened.security, resumed: !!opened.resumed, cipherSuite: opened.cipherSuite });
-      endpoint = new CoapEndpoint(this.host, opened.channel, this.opts.coap);
+      endpoint = new CoapEndpoint(this.host, opened.channel, { ...this.opts.coap, ...opened.coap });
       const finished = new Promise<void>((resolve, reject) => {
         finishTimer = this.host.setTimer(this.opts.bootstrapTimeoutMs ?? 120_000, () => reject(new ClientError('bootstrap-failed', 'no Bootstrap-Finish before the timeout')));
         endpoint!.onRequest((req) => {
@@ -410,7 +414,7 @@ export class Lwm2mClient {
     const opened = await this.connector.open(s.account, this.dm);
     this.emit({ type: 'connected', ssid: s.ssid, uri: s.account.uri, security: opened.security, resumed: !!opened.resumed, cipherSuite: opened.cipherSuite });
     s.opened = opened;
-    const endpoint = new CoapEndpoint(this.host, opened.channel, this.opts.coap);
+    const endpoint = new CoapEndpoint(this.host, opened.channel, { ...this.opts.coap, ...opened.coap });
     s.endpoint = endpoint;
     s.observer = new Observer(this.host, this.dm, endpoint, s.ssid);
     endpoint.onRequest((req) => this.handleDmRequest(s, req));
@@ -431,10 +435,27 @@ export class Lwm2mClient {
       // The association died (alert, socket error): register again through a fresh handshake.
       this.registrationFailed(s, reason ?? new Error('connection closed'));
     };
+    await this.openSmsSide(s);
+  }
+
+  /** U+S binding: also listen on SMS, where the server may send requests (a Registration Update Trigger) while we sleep. */
+  private async openSmsSide(s: ServerSession): Promise<void> {
+    const pending = this.connector.openSms?.(s.account, this.dm);
+    if (!pending) return;
+    try {
+      const opened = await pending;
+      const endpoint = new CoapEndpoint(this.host, opened.channel, { ...this.opts.coap, ...opened.coap });
+      endpoint.onRequest((req) => this.handleDmRequest(s, req));
+      s.sms = { opened, endpoint };
+    } catch (e) {
+      this.host.log('warn', 'lwm2m: the SMS side of a U+S binding could not be opened', { uri: s.account.uri, error: describe(e) });
+    }
   }
 
   private registerQuery(s: ServerSession): string[] {
-    return [`ep=${this.opts.endpointName}`, `lt=${s.account.lifetimeS}`, `lwm2m=${LWM2M_VERSION}`, `b=${s.account.binding}`];
+    const q = [`ep=${this.opts.endpointName}`, `lt=${s.account.lifetimeS}`, `lwm2m=${LWM2M_VERSION}`, `b=${s.account.binding}`];
+    if (this.opts.smsNumber && (s.account.binding.includes('S') || s.account.smsTrigger)) q.push(`sms=${this.opts.smsNumber}`);
+    return q;
   }
 
   private async register(s: ServerSession): Promise<void> {
@@ -446,6 +467,8 @@ export class Lwm2mClient {
     s.registeredLifetime = s.account.lifetimeS;
     s.objectsChanged = false;
     this.emit({ type: 'registered', ssid: s.ssid, uri: s.account.uri, location: '/' + location.join('/'), lifetime: s.account.lifetimeS });
+    s.opened?.registered?.(s.registeredLifetime);
+    s.sms?.opened.registered?.(s.registeredLifetime);
     this.scheduleUpdate(s);
     this.activity(s);
   }
@@ -481,6 +504,8 @@ export class Lwm2mClient {
         s.registeredLifetime = s.account.lifetimeS;
         if (withObjects) s.objectsChanged = false;
         this.emit({ type: 'updated', ssid: s.ssid, withObjects });
+        s.opened?.registered?.(s.registeredLifetime);
+        s.sms?.opened.registered?.(s.registeredLifetime);
         this.scheduleUpdate(s);
         this.activity(s);
         return;
@@ -543,6 +568,13 @@ export class Lwm2mClient {
     if (opened) {
       opened.channel.onClose = null;
       opened.channel.close();
+    }
+    const sms = s.sms;
+    s.sms = null;
+    if (sms) {
+      sms.endpoint.close();
+      sms.opened.channel.onClose = null;
+      sms.opened.channel.close();
     }
     if (forget) this.sessions.delete(s.ssid);
   }

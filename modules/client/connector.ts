@@ -12,6 +12,7 @@ import { privateKeyFromResource, publicKeyFromResource } from '../x509/keys';
 import { verifyChain } from '../x509/verify';
 import { X509Error } from '../x509/errors';
 import type { DtlsClientOptions } from '../dtls/client';
+import type { CoapConfig } from '../coap/endpoint';
 import { exportSession, importSession, wipeSession, type DtlsSession } from '../dtls/session';
 import type { KeyStore } from '../store/key-store';
 import type { Host } from '../host';
@@ -23,8 +24,12 @@ import { parseServerUri } from './uri';
 
 export interface OpenedChannel {
   channel: DatagramChannel;
-  /** 'coap' (NoSec), 'dtls-psk', 'dtls-rpk' or 'dtls-x509'. */
-  security: 'nosec' | 'dtls-psk' | 'dtls-rpk' | 'dtls-x509';
+  /** 'nosec' (coap:// or SMS mode 3), 'dtls-psk' (over UDP or SMS), 'dtls-rpk', 'dtls-x509' or 'sms-secured' (TS 102 225 packets). */
+  security: 'nosec' | 'dtls-psk' | 'dtls-rpk' | 'dtls-x509' | 'sms-secured';
+  /** Called after each successful Register or Update: keys tied to the registration may live `lifetimeS` more seconds. */
+  registered?(lifetimeS: number): void;
+  /** CoAP transmission parameters this channel needs (e.g. SMS latency), over the client's own. */
+  coap?: Partial<CoapConfig>;
   /** DTLS session for resumption, when the channel is DTLS. */
   session?: () => DtlsSession | null;
   resumed?: boolean;
@@ -35,6 +40,8 @@ export interface OpenedChannel {
 /** How the client reaches a server. Hosts with a modem or SMS provide their own. */
 export interface Connector {
   open(account: ServerAccount, dm: DataModel): Promise<OpenedChannel>;
+  /** For an account bound to UDP and SMS (U+S): the SMS channel on which the server can reach the device, or null. */
+  openSms?(account: ServerAccount, dm: DataModel): Promise<OpenedChannel> | null;
 }
 
 export interface UdpDtlsConnectorOptions {

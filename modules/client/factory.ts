@@ -37,6 +37,8 @@ export interface FactoryAccount {
   secretKey?: Uint8Array;
   /** Mode 2: 0/x/15 Certificate Usage (default 3, domain-issued certificate). */
   certificateUsage?: number;
+  /** SMS binding (0/x/6-9): mode 1 DTLS, 2 secured packets, 3 NoSec; keys (wiped once written) and the server's number. */
+  sms?: { mode: number; keyParameters?: Uint8Array; secretKeys?: Uint8Array; number: string };
 }
 
 export interface FactoryConfig {
@@ -79,6 +81,23 @@ export function applyFactoryConfig(dm: DataModel, config: FactoryConfig): number
   }
   // What Factory Reset (3/0/5) returns to.
   dm.saveFactoryConfiguration();
+  config.accounts.forEach((a, i) => {
+    const payload = securityInstanceTlv(i, a);
+    try {
+      const r = dm.handle({ kind: 'bootstrap-write', path: [0, i], payload, contentFormat: ContentFormat.Tlv }, { kind: 'internal' });
+      if (r.code !== 0x44 && r.code !== 0x41) throw new ClientError('bad-config', `factory account ${i} (${a.uri}) refused: ${diagnosticText(r.payload, r.code)}`);
+    } finally {
+      wipe(payload);
+      if (a.pskKey) wipe(a.pskKey);
+      if (a.sms?.secretKeys) wipe(a.sms.secretKeys);
+    }
+    if (!a.bootstrap) {
+      const iid = serverIid++;
+      const r = dm.handle({ kind: 'bootstrap-write', path: [1, iid], payload: serverInstanceTlv(iid, a), contentFormat: ContentFormat.Tlv }, { kind: 'internal' });
+      if (r.code !== 0x44 && r.code !== 0x41) throw new ClientError('bad-config', `factory server account ${a.shortServerId ?? 1} refused: ${diagnosticText(r.payload, r.code)}`);
+    }
+    written++;
+  });
   return written;
 }
 
@@ -95,10 +114,13 @@ export function securityInstanceTlv(iid: number, a: FactoryAccount): Uint8Array 
     { path: [0, iid, 3], type: 'opaque', value: a.publicKeyOrIdentity ?? utf8Encode(a.pskIdentity ?? '') },
     { path: [0, iid, 4], type: 'opaque', value: a.serverPublicKey ?? new Uint8Array(0) },
     { path: [0, iid, 5], type: 'opaque', value: a.secretKey ?? a.pskKey ?? new Uint8Array(0) },
-    { path: [0, iid, 6], type: 'integer', value: 3 },
+    { path: [0, iid, 6], type: 'integer', value: a.sms?.mode ?? 3 },
     { path: [0, iid, 11], type: 'integer', value: a.holdOffS ?? 0 },
     { path: [0, iid, 12], type: 'integer', value: a.bootstrapAccountTimeoutS ?? 0 },
   ];
+  if (a.sms?.keyParameters) entries.push({ path: [0, iid, 7], type: 'opaque', value: a.sms.keyParameters });
+  if (a.sms?.secretKeys) entries.push({ path: [0, iid, 8], type: 'opaque', value: a.sms.secretKeys });
+  if (a.sms) entries.push({ path: [0, iid, 9], type: 'string', value: a.sms.number });
   if (!a.bootstrap) entries.push({ path: [0, iid, 10], type: 'integer', value: a.shortServerId ?? 1 });
   if (a.certificateUsage !== undefined) entries.push({ path: [0, iid, 15], type: 'integer', value: a.certificateUsage });
   (a.cipherSuites ?? []).forEach((id, k) => entries.push({ path: [0, iid, 16, k], type: 'unsigned', value: id }));

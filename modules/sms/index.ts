@@ -14,3 +14,4 @@ export * from './concat';
 export * from './secured-packet';
 export * from './policy';
 export * from './link';
+export * from './channel';
