@@ -14,3 +14,4 @@ export * as client from './client/index';
 export * as store from './store/index';
 export * as dtls from './dtls/index';
 export * as coap from './coap/index';
+export * as fota from './fota/index';

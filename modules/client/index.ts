@@ -7,3 +7,4 @@ export { parseServerUri, type ServerUri } from './uri';
 export { mapRequest } from './requests';
 export { Observer } from './observer';
 export { applyFactoryConfig, securityInstanceTlv, serverInstanceTlv, KeyStoreObjectStore, type FactoryConfig, type FactoryAccount } from './factory';
+export { CoapPackageSource } from './fota-source';
