@@ -135,6 +135,9 @@ export class FirmwareUpdate {
   /** Last failure, for logs and demos (never secret). */
   lastError = '';
   private readonly listeners: (() => void)[] = [];
+  /** Diagnostics: where the last pull resumed after a restart (-1: none), and bytes fetched by pull since start. */
+  resumedAt = -1;
+  pulledBytes = 0;
 
   constructor(opts: FirmwareUpdateOptions) {
     this.host = opts.host;
@@ -150,6 +153,10 @@ export class FirmwareUpdate {
   }
   get result(): number {
     return this.rec.r;
+  }
+  /** Bytes of the current download taken so far. */
+  get progress(): number {
+    return this.rec.s === FwState.Downloading ? this.received : 0;
   }
   get packageUri(): string {
     return this.rec.m === 'pull' ? this.rec.u : '';
@@ -444,6 +451,7 @@ export class FirmwareUpdate {
       this.failWith(e);
       return;
     }
+    this.resumedAt = this.rec.at;
     this.host.log('info', 'fota: resuming the download', { at: this.rec.at });
     this.runPull(parsed);
   }
@@ -508,6 +516,7 @@ export class FirmwareUpdate {
         szx = reply.szx;
         if (offset + reply.payload.length > this.slots.slotSize) return this.fail(FwResult.NotEnoughFlash, 'package exceeds the slot');
         this.writeBlock(offset, reply.payload);
+        this.pulledBytes += reply.payload.length;
         offset += reply.payload.length;
         this.received = offset;
         if (!reply.more) {
