@@ -198,6 +198,11 @@ export class Lwm2mTestServer {
     return this.waiters.wait(() => (this.fileGets(path) >= n ? this.fileGets(path) : undefined), timeoutMs, `${n} GETs of ${path}`);
   }
 
+  /** Any CoAP request to a registered device, options as given (e.g. hand-made Block1 blocks). */
+  request(endpoint: string, req: Parameters<CoapPeerListener['request']>[1]): Promise<CoapResponse> {
+    return this.send(endpoint, req);
+  }
+
   /** Push delivery: writes the image to /5/0/0 (opaque, Block1 blocks), then the device verifies it. */
   pushFirmware(endpoint: string, image: Uint8Array): Promise<{ code: number; payload: Uint8Array }> {
     return this.write(endpoint, '/5/0/0', image, 42);

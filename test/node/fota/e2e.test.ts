@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { assert } from '../../harness/assert';
 import { toHex, utf8Decode } from '../../../modules/bytes/index';
+import { encodeBlock } from '../../../modules/coap/block';
 import { FwResult, FwState } from '../../../modules/fota/index';
 import { Lwm2mTestServer } from '../../../tools/lwm2m-server';
 import { startDeviceApp, type DeviceApp, type DeviceAppConfig } from '../../../hosts/node/app';
@@ -137,6 +138,37 @@ describe('firmware update end to end (Node host, local LwM2M Server over DTLS)',
     assert.equal(app!.engine.pulledBytes, image.length - checkpoint, 'fetched only the rest');
     await server.execute(EP, '/5/0/2');
     await registeredRunning('2.4');
+  });
+
+  it('push by hand-made Block1 blocks: early refusal of a bad header, a new block 0 restarts, a retried block is harmless, a gap is 4.08', async () => {
+    const bad = img(7, 9000, other);
+    const good = img(5, 9000);
+    const put = async (data: Uint8Array, num: number, more: boolean) => {
+      const r = await server.request(EP, {
+        method: 'PUT',
+        path: '/5/0/0',
+        contentFormat: 42,
+        options: [{ number: 27, value: encodeBlock({ num, more, szx: 6 }) }],
+        payload: data.subarray(num * 1024, (num + 1) * 1024),
+      });
+      return r.code;
+    };
+    assert.equal(await put(bad, 0, true), 0x5f);
+    assert.equal(await put(bad, 1, true), 0x80, 'refused as soon as the header (signature) was in');
+    assert.equal((await server.firmwareState(EP)).result, FwResult.IntegrityFailure);
+    assert.equal(await put(good, 0, true), 0x5f, 'a new block 0 starts a new transfer');
+    assert.equal(await put(good, 1, true), 0x5f);
+    assert.equal(await put(good, 3, true), 0x88, 'gap: 4.08 Request Entity Incomplete');
+    assert.equal(await put(good, 0, true), 0x5f, 'new block 0 restarts');
+    assert.equal(await put(good, 0, true), 0x5f, 'block 0 retried');
+    assert.equal(await put(good, 1, true), 0x5f);
+    assert.equal(await put(good, 1, true), 0x5f, 'block 1 retried: harmless');
+    const n = Math.ceil(good.length / 1024);
+    for (let i = 2; i < n; i++) assert.equal(await put(good, i, i < n - 1), i < n - 1 ? 0x5f : 0x44);
+    await server.waitForFirmware(EP, (s) => s.state === FwState.Downloaded);
+    assert.equal(utf8Decode((await server.read(EP, '/5/0/7', 0)).payload), '2.5');
+    assert.equal((await server.write(EP, '/5/0/1', new Uint8Array(0), 0)).code, 0x44, 'empty Package URI resets');
+    assert.deepEqual(await server.firmwareState(EP), { state: FwState.Idle, result: FwResult.Initial });
   });
 
   it('a bad signature (another key) ends with Update Result 5 and nothing installed', async () => {
