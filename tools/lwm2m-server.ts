@@ -224,7 +224,11 @@ export class Lwm2mTestServer {
   async waitForFirmware(endpoint: string, done: (s: { state: number; result: number }) => boolean, timeoutMs = 20_000): Promise<{ state: number; result: number }> {
     const end = Date.now() + timeoutMs;
     for (;;) {
-      const s = await this.firmwareState(endpoint).catch(() => ({ state: -1, result: -1 }));
+      // Each poll is bounded: a read sent just before the device restarted waits on a peer that is gone.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const giveUp = new Promise<{ state: number; result: number }>((r) => (timer = setTimeout(() => r({ state: -1, result: -1 }), 2000)));
+      const s = await Promise.race([this.firmwareState(endpoint).catch(() => ({ state: -1, result: -1 })), giveUp]);
+      clearTimeout(timer);
       if (done(s)) return s;
       if (Date.now() > end) throw new Error(`firmware of ${endpoint} still at state ${s.state} result ${s.result}`);
       await new Promise((r) => setTimeout(r, 100));

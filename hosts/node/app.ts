@@ -52,11 +52,12 @@ export interface DeviceApp {
   shutdown(): Promise<void>;
 }
 
-export async function startDeviceApp(cfg: DeviceAppConfig, hooks: { restart: () => void; onEvent?: (e: ClientEvent) => void }): Promise<DeviceApp> {
+export async function startDeviceApp(cfg: DeviceAppConfig, hooks: { restart: () => void; onEvent?: (e: ClientEvent) => void; onRunning?: (name: string, version: string) => void }): Promise<DeviceApp> {
   const host = new NodeHost({ dataDir: cfg.dataDir, logLevel: cfg.logLevel ?? 'warn' });
   const firmware = openNodeFirmware(cfg.dataDir, host.crypto, fromHex(cfg.publicKey), cfg.slotSectors);
   const decision = cfg.booted ? null : firmware.slots.boot();
   const running = firmware.slots.header(firmware.slots.active);
+  hooks.onRunning?.(running?.name ?? '', running?.versionString ?? '');
   const keys = KeyStore.open(host, 'keys');
   const dm = new DataModel({ host, store: new KeyStoreObjectStore(keys) });
   dm.register(new DeviceObject({ manufacturer: 'xs-lwm2m', model: 'node', serial: cfg.endpoint, firmwareVersion: running?.versionString ?? 'unknown', binding: 'U' }));
@@ -108,10 +109,13 @@ export async function main(): Promise<void> {
   const restart = () => {
     void (app ? app.shutdown() : Promise.resolve()).finally(() => process.exit(RESTART_EXIT_CODE));
   };
+  let running = '';
   app = await startDeviceApp({ ...cfg, booted: process.env.XS_LWM2M_BOOTED === '1' || cfg.booted }, {
     restart,
+    onRunning: (name, version) => (running = `${name} ${version}`),
     onEvent: (e) => {
-      if (e.type === 'registered') console.log(`device ${cfg.endpoint}: registered, running ${app?.engine.pkgName ?? ''} ${app?.engine.pkgVersion ?? ''}`.trim());
+      if (e.type === 'registered') console.log(`device ${cfg.endpoint}: registered, running ${running}`);
+      if (e.type === 'registration-failed') console.log(`device ${cfg.endpoint}: registration failed: ${e.reason}`);
     },
   });
   const stop = () => void app!.shutdown().finally(() => process.exit(0));
