@@ -20,3 +20,4 @@ export * as store from './store/index';
 export * as dtls from './dtls/index';
 export * as coap from './coap/index';
 export * as uicc from './uicc/index';
+export * as fota from './fota/index';

@@ -12,12 +12,14 @@ export class DemoArgsError extends Error {
 export interface DemoArgs {
   help: boolean;
   verbose: boolean;
+  /** Only the over-the-air update part of the local demo. */
+  updateOnly?: boolean;
   data?: string;
   /** Present: run against this server until Ctrl-C instead of the local demo. */
   server?: { uri: string; secure: boolean; identity?: string; key?: Uint8Array; endpoint?: string };
 }
 
-const FLAGS = new Set(['help', 'verbose']);
+const FLAGS = new Set(['help', 'verbose', 'update-only']);
 const VALUED = new Set(['server', 'identity', 'key', 'endpoint', 'data']);
 
 export function parseDemoArgs(argv: readonly string[]): DemoArgs {
@@ -38,7 +40,7 @@ export function parseDemoArgs(argv: readonly string[]): DemoArgs {
     i++;
   }
   const str = (n: string) => raw.get(n) as string | undefined;
-  const out: DemoArgs = { help: raw.has('help'), verbose: raw.has('verbose') };
+  const out: DemoArgs = { help: raw.has('help'), verbose: raw.has('verbose'), updateOnly: raw.has('update-only') };
   const data = str('data');
   if (data !== undefined) {
     if (data.length === 0) throw new DemoArgsError('--data needs a directory');

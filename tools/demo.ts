@@ -8,7 +8,7 @@
  * `npm start -- --server coaps://HOST:PORT --identity ID --key HEX [--endpoint NAME]` instead runs the
  * device against a real LwM2M server until Ctrl-C.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -22,14 +22,20 @@ import { KeyStore } from '../modules/store/key-store';
 import { Lwm2mClient, type ClientEvent } from '../modules/client/client';
 import { applyFactoryConfig, KeyStoreObjectStore, securityInstanceTlv, serverInstanceTlv } from '../modules/client/factory';
 import { keyStoreSessions } from '../modules/client/connector';
-import { toHex, utf8Decode, utf8Encode } from '../modules/bytes/index';
-import { Lwm2mTestServer } from './lwm2m-server';
+import { fromHex, toHex, utf8Decode, utf8Encode } from '../modules/bytes/index';
+import { Lwm2mTestServer, codeText } from './lwm2m-server';
 import { CounterStore } from '../modules/store/counter-store';
 import { UdpDtlsConnector } from '../modules/client/connector';
 import { BindingConnector, SmsConnector } from '../modules/client/sms-connector';
 import { Modem } from '../modules/modem/modem';
 import { SimModem, VirtualSmsc } from './modem-sim/index';
 import { SmsServerGateway } from './sms-gateway';
+import { generateSigner } from './fw-sign';
+import { buildDeviceImage } from './fw-build';
+import { runLauncher, type BootEvent } from '../hosts/node/launcher';
+import { openNodeFirmware, programSlot } from '../hosts/node/fota';
+import type { DeviceAppConfig } from '../hosts/node/app';
+import { nobleCrypto } from '../modules/crypto/noble';
 import { BootstrapTestServer } from './bootstrap-server';
 import { DemoArgsError, parseDemoArgs, type DemoArgs } from './demo-args';
 
@@ -40,6 +46,7 @@ const HELP = `xs-lwm2m demo
   npm start -- --server coaps://192.0.2.1:5684 --identity my-device --key 000102...0f [--endpoint my-device]
                                  run the device against a real LwM2M server (PSK, TLS_PSK_WITH_AES_128_CCM_8)
                                  until Ctrl-C; coap://HOST:PORT (NoSec) works too, without --identity/--key
+  npm start -- --update-only     only the over-the-air update part of the demo
   Options for both: --data DIR   keep the device's flash and secret in DIR (default: a fresh temporary directory)
                     --verbose    log every CoAP/DTLS event of the device
   Exit status: 0 done (with --server: Ctrl-C after the device registered), 1 failed or interrupted before
@@ -239,6 +246,7 @@ async function localDemo(opts: DemoArgs): Promise<void> {
     check(`after restart: ${restored} records restored from the key store, registered again without bootstrap (lifetime ${reg2.lifetime} s)`, restored > 0 && reg2.lifetime === 30);
     check('after restart: the DTLS session was resumed from the sealed key store (abbreviated handshake)', resumed);
     await withTimeout(client.stop(), 15_000, 'final de-registration');
+    await firmwareUpdateDemo(check, verbose);
   } finally {
     await client.stop({ deregister: false }).catch(() => {});
     keys.close();
@@ -319,6 +327,67 @@ async function smsWakeupStep(check: (what: string, ok: boolean) => void, log: ((
   }
 }
 
+/**
+ * Over-the-air update on the Node host, for real: the device application is bundled and signed into
+ * images (tools/fw-build.ts), the launcher (hosts/node/launcher.ts) boots it from slot A in a child
+ * process, the LwM2M Server offers version 1.2.0 by Package URI, the device pulls it (Block2 over
+ * DTLS), verifies the signature, installs it on Update, restarts into slot B in trial and confirms it
+ * once registered. Then an image signed with another key is pushed and refused.
+ */
+async function firmwareUpdateDemo(check: (what: string, ok: boolean) => void, verbose: boolean): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'xs-lwm2m-fota-demo-'));
+  const endpoint = 'xs-lwm2m-fota-demo';
+  const key = new Uint8Array(randomBytes(16));
+  const server = await Lwm2mTestServer.start({ port: 0, psk: [{ identity: endpoint, key }], log: verbose ? (l) => say(`server: ${l}`) : undefined });
+  const abort = new AbortController();
+  let launcher: Promise<number> | null = null;
+  const boots: BootEvent[] = [];
+  try {
+    const signer = generateSigner();
+    const v1 = await buildDeviceImage(signer, 1, '1.1.0');
+    const v2 = await buildDeviceImage(signer, 2, '1.2.0');
+    const bad = await buildDeviceImage(generateSigner(), 3, '1.3.0');
+    say(`firmware: bundled and signed the device application: 1.1.0 and 1.2.0 (${v2.length} bytes each, ECDSA P-256), and 1.3.0 signed with a key the device does not trust`);
+    const cfg: DeviceAppConfig = { dataDir, endpoint, serverUri: `coaps://127.0.0.1:${server.port}`, pskIdentity: endpoint, pskKey: toHex(key), publicKey: toHex(signer.publicKey), lifetime: 30, trialTimeoutMs: 30_000 };
+    const fw = openNodeFirmware(dataDir, nobleCrypto, signer.publicKey);
+    programSlot(fw, 0, v1);
+    fw.close();
+    const cfgPath = join(dataDir, 'device.json');
+    writeFileSync(cfgPath, JSON.stringify(cfg), { mode: 0o600 });
+    launcher = runLauncher(cfgPath, {
+      stdio: 'pipe',
+      signal: abort.signal,
+      onBoot: (e) => {
+        boots.push(e);
+        say(`launcher: boot ${e.boot} from slot ${'AB'[e.slot]}, version ${e.version}${e.trial ? ' (trial)' : ''}${e.rolledBack ? ' (rolled back)' : ''}`);
+      },
+      onOutput: (line) => say(`  ${line}`),
+    });
+    await withTimeout(server.waitForRegistration(endpoint, 30_000), 35_000, 'registration of the launched device');
+    const running = async () => utf8Decode((await server.read(endpoint, '/3/0/3', ContentFormat.Text)).payload);
+    check(`launched device (its own process, slot A) registered running ${await running()}`, (await running()) === '1.1.0');
+    server.offerFile('fw/app-1.2.0.img', v2);
+    const uri = `coaps://127.0.0.1:${server.port}/fw/app-1.2.0.img`;
+    check(`update offered: server wrote Package URI ${uri}`, (await server.offerFirmwareUri(endpoint, uri)).code === 0x44);
+    const dl = await server.waitForFirmware(endpoint, (s) => s.state === 2 || (s.state === 0 && s.result !== 0), 60_000);
+    const pkg = utf8Decode((await server.read(endpoint, '/5/0/7', ContentFormat.Text)).payload);
+    check(`downloaded by Block2 over DTLS and verified (SHA-256, signature): State 2 Downloaded, PkgVersion ${pkg}`, dl.state === 2 && pkg === '1.2.0');
+    check('installed: server executed Update /5/0/2 (2.04)', (await server.execute(endpoint, '/5/0/2')).code === 0x44);
+    const done = await server.waitForFirmware(endpoint, (s) => s.state === 0 && s.result !== 0, 60_000);
+    const trial = boots.find((b) => b.version === '1.2.0');
+    check(`restarted: the launcher booted slot ${trial ? 'AB'[trial.slot] : '?'} in trial`, !!trial && trial.trial && trial.slot === 1);
+    check(`confirmed after registering: State 0, Update Result ${done.result} (success), the device now runs ${await running()}`, done.result === 1 && (await running()) === '1.2.0');
+    const r = await server.pushFirmware(endpoint, bad);
+    const refused = await server.waitForFirmware(endpoint, (s) => s.state === 0 && s.result !== 1, 30_000);
+    check(`bad image (another signer) pushed in Block1 blocks: refused with ${codeText(r.code)}, Update Result ${refused.result} (integrity check failure), still running ${await running()}`, refused.result === 5 && (await running()) === '1.2.0');
+  } finally {
+    abort.abort();
+    if (launcher) await launcher.catch(() => 1);
+    await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   let opts: DemoArgs;
   try {
@@ -334,6 +403,16 @@ async function main(): Promise<void> {
     return;
   }
   if (opts.server) return realServer(opts);
+  if (opts.updateOnly) {
+    let n = 0;
+    await firmwareUpdateDemo((what, ok) => {
+      n++;
+      say(`${ok ? 'OK  ' : 'FAIL'} ${what}`);
+      if (!ok) throw new Error(`check failed: ${what}`);
+    }, opts.verbose);
+    console.log(`\nxs-lwm2m update demo: ${n} checks passed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    return;
+  }
   // The local demo is a fixed sequence: Ctrl-C before its end is not a pass.
   process.once('SIGINT', () => {
     console.error('\nxs-lwm2m demo INTERRUPTED before it finished');

@@ -9,11 +9,12 @@
  * Device Management requests go to the client over the association (DTLS connection or UDP 5-tuple)
  * it last registered or updated from.
  *
- * CLI (for the demo): node --import tsx tools/lwm2m-server.ts [--port 5683] [--psk identity:hexkey ...]
+ * CLI (for the demo): node --import tsx tools/lwm2m-server.ts [--port 5683] [--psk identity:hexkey ...] [--file fw/app.img=./app.img ...]
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { toHex, utf8Decode, utf8Encode } from '../modules/bytes/index';
-import { Code, Method, Option, type CoapConfig, type CoapResponse, type IncomingRequest, type ResponseSpec } from '../modules/coap/index';
+import { Code, Method, Option, decodeBlock, type CoapConfig, type CoapResponse, type IncomingRequest, type ResponseSpec } from '../modules/coap/index';
 import type { DatagramChannel } from '../modules/transport/types';
 import { CoapPeerListener, Waiters, contentFormatOf, locationOf, parseServerArgs, runAsProgram, splitQuery, type ServerOptions } from './server-common';
 
@@ -162,10 +163,84 @@ export class Lwm2mTestServer {
       this.waiters.poke();
       return { code: Code.Changed };
     }
+    const file = this.files.get(path.join('/'));
+    if (file && req.method === Method.GET) {
+      // Firmware by pull (Object 5 Package URI): the endpoint cuts the body into the Block2 block asked for.
+      file.gets++;
+      const b2 = req.options.find((o) => o.number === Option.Block2);
+      file.blocks.push(b2 ? decodeBlock(b2.value).num : 0);
+      this.waiters.poke();
+      return { code: Code.Content, options: [{ number: Option.ETag, value: file.etag }], payload: file.bytes };
+    }
     return text(Code.NotFound, 'no such resource');
   }
 
+  // ------------------------------------------------------------------ firmware (Object 5)
+
+  private readonly files = new Map<string, { bytes: Uint8Array; etag: Uint8Array; gets: number; blocks: number[] }>();
+
+  /** Serves `bytes` at coap(s)://<this server>/<path> (GET, Block2, with an ETag) for pull downloads. */
+  offerFile(path: string, bytes: Uint8Array): void {
+    const etag = new Uint8Array(createHash('sha256').update(bytes).digest().subarray(0, 8));
+    this.files.set(path.replace(/^\/+/, ''), { bytes: bytes.slice(), etag, gets: 0, blocks: [] });
+  }
+
+  /** Block2 numbers asked for a file, in order. */
+  fileBlocks(path: string): number[] {
+    return (this.files.get(path.replace(/^\/+/, ''))?.blocks ?? []).slice();
+  }
+
+  /** GET requests served for a file so far (one per Block2 block). */
+  fileGets(path: string): number {
+    return this.files.get(path.replace(/^\/+/, ''))?.gets ?? 0;
+  }
+
+  waitForFileGets(path: string, n: number, timeoutMs = 10_000): Promise<number> {
+    return this.waiters.wait(() => (this.fileGets(path) >= n ? this.fileGets(path) : undefined), timeoutMs, `${n} GETs of ${path}`);
+  }
+
+  /** Any CoAP request to a registered device, options as given (e.g. hand-made Block1 blocks). */
+  request(endpoint: string, req: Parameters<CoapPeerListener['request']>[1]): Promise<CoapResponse> {
+    return this.send(endpoint, req);
+  }
+
+  /** Push delivery: writes the image to /5/0/0 (opaque, Block1 blocks), then the device verifies it. */
+  pushFirmware(endpoint: string, image: Uint8Array): Promise<{ code: number; payload: Uint8Array }> {
+    return this.write(endpoint, '/5/0/0', image, 42);
+  }
+
+  /** Pull delivery: writes the Package URI (text/plain); the device then downloads it. */
+  offerFirmwareUri(endpoint: string, uri: string): Promise<{ code: number; payload: Uint8Array }> {
+    return this.write(endpoint, '/5/0/1', utf8Encode(uri), 0);
+  }
+
+  /** Reads State (/5/0/3) and Update Result (/5/0/5) as numbers. */
+  async firmwareState(endpoint: string): Promise<{ state: number; result: number }> {
+    const s = await this.read(endpoint, '/5/0/3', 0);
+    const r = await this.read(endpoint, '/5/0/5', 0);
+    return { state: Number(utf8Decode(s.payload)), result: Number(utf8Decode(r.payload)) };
+  }
+
+  /** Polls State/Update Result until `done` holds (the device may be busy writing flash). */
+  async waitForFirmware(endpoint: string, done: (s: { state: number; result: number }) => boolean, timeoutMs = 20_000): Promise<{ state: number; result: number }> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      // Each poll is bounded: a read sent just before the device restarted waits on a peer that is gone.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const giveUp = new Promise<{ state: number; result: number }>((r) => (timer = setTimeout(() => r({ state: -1, result: -1 }), 2000)));
+      const s = await Promise.race([this.firmwareState(endpoint).catch(() => ({ state: -1, result: -1 })), giveUp]);
+      clearTimeout(timer);
+      if (done(s)) return s;
+      if (Date.now() > end) throw new Error(`firmware of ${endpoint} still at state ${s.state} result ${s.result}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Test knob: answer every Register with 4.03 (a device whose new firmware cannot register). */
+  refuseRegistrations = false;
+
   private register(peer: string, req: IncomingRequest): ResponseSpec {
+    if (this.refuseRegistrations) return text(Code.Forbidden, 'registrations refused (test knob)');
     const q = parseQuery(req.query);
     if (!q) return text(Code.BadRequest, 'malformed query');
     for (const k of q.keys()) if (!REGISTER_PARAMS.has(k)) return text(Code.BadRequest, `unknown parameter ${k}`);
@@ -442,6 +517,16 @@ export function codeText(c: number): string {
 
 runAsProgram(import.meta.url, (argv) => {
   const opts: ServerOptions = { port: 5683, log: (l) => console.log(l) };
-  parseServerArgs(argv, opts);
-  return Lwm2mTestServer.start(opts);
+  const files: [string, string][] = [];
+  // --file <path>=<local file>: serve a firmware image for pull downloads (Package URI coap(s)://<server>/<path>).
+  parseServerArgs(argv, opts, (a, next) => {
+    if (a !== '--file') return false;
+    const [path, local] = next().split('=');
+    files.push([path, local]);
+    return true;
+  });
+  return Lwm2mTestServer.start(opts).then((s) => {
+    for (const [path, local] of files) s.offerFile(path, new Uint8Array(readFileSync(local)));
+    return s;
+  });
 });

@@ -11,7 +11,7 @@
 import { utf8Decode, utf8Encode } from '../bytes/index';
 import { Method, codeClass, codeString } from '../coap/codes';
 import { CoapEndpoint, type CoapConfig, type IncomingRequest, type ResponseSpec } from '../coap/endpoint';
-import { Option, getStrings } from '../coap/options';
+import { Option, getStrings, getUint } from '../coap/options';
 import type { Host, TimerHandle } from '../host';
 import type { DataModel } from '../lwm2m/data-model';
 import { MAX_PERIOD_S, MIN_LIFETIME_S } from '../lwm2m/objects/server';
@@ -23,6 +23,9 @@ import { UdpDtlsConnector, type Connector, type OpenedChannel, type UdpDtlsConne
 import { ClientError } from './errors';
 import { Observer } from './observer';
 import { mapRequest } from './requests';
+import type { FirmwareUpdate } from '../fota/update';
+import type { BlockValue } from '../coap/block';
+import { Rights } from '../lwm2m/access';
 
 export type ClientEvent =
   | { type: 'bootstrap-start'; uri: string }
@@ -71,6 +74,12 @@ export interface Lwm2mClientOptions {
   /** Queue mode (binding with Q): idle time after the last exchange before sleep is allowed. Default 93 s (CoAP MAX_TRANSMIT_WAIT). */
   queueIdleMs?: number;
   onEvent?: (e: ClientEvent) => void;
+  /**
+   * The Object 5 engine (modules/fota), when the device updates over the air: a new image is confirmed
+   * once it registered, Package writes in Block1 blocks stream to it block by block, and its state
+   * changes reach observers of /5/0.
+   */
+  firmware?: FirmwareUpdate;
 }
 
 const DEFAULT_RETRY: RetryPolicy = { initialMs: 5_000, maxMs: 300_000, failuresBeforeBootstrap: 3 };
@@ -141,6 +150,9 @@ export class Lwm2mClient {
       const s = typeof ssid === 'number' ? this.sessions.get(ssid) : undefined;
       if (s) this.host.setTimer(0, () => void this.update(s.ssid).catch(() => {}));
       return 0x44;
+    });
+    opts.firmware?.onChanged(() => {
+      for (const s of this.sessions.values()) s.observer?.changed([5, 0]);
     });
     this.dm.servers.onExecute.set(9, () => {
       this.host.setTimer(0, () => this.bootstrapInBackground());
@@ -418,6 +430,7 @@ export class Lwm2mClient {
     s.endpoint = endpoint;
     s.observer = new Observer(this.host, this.dm, endpoint, s.ssid);
     endpoint.onRequest((req) => this.handleDmRequest(s, req));
+    if (this.opts.firmware) endpoint.onBlock1 = (req, block) => this.firmwareBlock(s, req, block);
     endpoint.onObserve = (obs) => {
       const first = s.firstPayloads.get(obs.key) ?? new Uint8Array(0);
       s.firstPayloads.delete(obs.key);
@@ -469,6 +482,8 @@ export class Lwm2mClient {
     this.emit({ type: 'registered', ssid: s.ssid, uri: s.account.uri, location: '/' + location.join('/'), lifetime: s.account.lifetimeS });
     s.opened?.registered?.(s.registeredLifetime);
     s.sms?.opened.registered?.(s.registeredLifetime);
+    // LwM2M 1.1 §E.6: a new image has worked once it registered; confirm it (no rollback).
+    this.opts.firmware?.registered();
     this.scheduleUpdate(s);
     this.activity(s);
   }
@@ -606,6 +621,22 @@ export class Lwm2mClient {
       }
     }
     return { code: r.code, payload: r.payload, contentFormat: r.contentFormat, ...(r.location ? { options: locationOptions(r.location) } : {}) };
+  }
+
+  /**
+   * A Block1 block of a Package write (PUT /5/0/0, opaque): straight to the firmware engine, which
+   * answers before any flash erase (RFC 7959 §2.5). Other Block1 requests are reassembled as usual.
+   */
+  private firmwareBlock(s: ServerSession, req: IncomingRequest, block: BlockValue): ResponseSpec | undefined {
+    const fw = this.opts.firmware;
+    if (!fw || req.method !== Method.PUT || req.path.length !== 3 || req.path[0] !== '5' || req.path[1] !== '0' || req.path[2] !== '0') return undefined;
+    if (req.contentFormat !== undefined && req.contentFormat !== ContentFormat.Opaque) return undefined;
+    this.activity(s);
+    if (!this.dm.object(5)) return { code: 0x84 };
+    if ((this.dm.access.rights(s.ssid, 5, 0) & Rights.Write) === 0) return { code: 0x81 };
+    const code = fw.pushBlock(block.num, block.szx, block.more, req.payload, getUint(req.options, Option.Size1));
+    if (block.num === 0 || !block.more || codeClass(code) !== 2) this.emit({ type: 'request', ssid: s.ssid, op: `write-block ${block.num}${block.more ? '' : ' (last)'}`, path: '/5/0/0', code });
+    return { code };
   }
 
   // ------------------------------------------------------------------ queue mode

@@ -8,3 +8,4 @@ export { mapRequest } from './requests';
 export { Observer } from './observer';
 export { applyFactoryConfig, securityInstanceTlv, serverInstanceTlv, KeyStoreObjectStore, type FactoryConfig, type FactoryAccount } from './factory';
 export { SmsConnector, BindingConnector, SmsSecurityMode, SMS_COAP, SMS_DTLS_RETRANSMIT, usesSmsForRegistration, type SmsConnectorOptions } from './sms-connector';
+export { CoapPackageSource } from './fota-source';

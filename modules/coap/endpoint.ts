@@ -101,6 +101,12 @@ export interface CoapRequest {
   confirmable?: boolean;
   /** Ask for this block size (SZX) for the response from the start (early Block2 negotiation). */
   block2Szx?: number;
+  /**
+   * Return the response as it came, without following its Block2 option: for a caller that fetches
+   * one block at a time (it puts its own Block2 option in `options`), e.g. a firmware download that
+   * streams to flash and resumes at a given block.
+   */
+  singleBlock?: boolean;
 }
 
 export interface CoapResponse {
@@ -215,6 +221,12 @@ export class CoapEndpoint {
   private readonly obsInFlight = new Map<string, ResponseSpec | null>();
   private observeSeq: number;
   private readonly block1: Block1Assembler;
+  /**
+   * Optional streaming sink for Block1 requests (RFC 7959 §2.5): called with each block as it comes;
+   * a returned response (2.31 Continue for a middle block) is sent with the Block1 option echoed, and
+   * undefined leaves the request to the normal reassembly.
+   */
+  onBlock1: ((req: IncomingRequest, block: BlockValue) => ResponseSpec | undefined) | null = null;
   private readonly block2: Block2Cache;
   private readonly times: ReturnType<typeof derivedTimes>;
   private closed = false;
@@ -318,7 +330,7 @@ export class CoapEndpoint {
       const key = toHex(token);
       this.clientObserves.set(key, { tokenKey: key, token, base, confirmable, lastSeq: getUint(msg.options, Option.Observe) ?? 0, lastAt: this.host.now(), onNotify });
     }
-    const response = await this.collectBlock2(method, base, msg, confirmable, token);
+    const response = req.singleBlock ? { code: msg.code, options: msg.options, payload: msg.payload } : await this.collectBlock2(method, base, msg, confirmable, token);
     return { response, token };
   }
 
@@ -744,6 +756,14 @@ export class CoapEndpoint {
 
     let payload = m.payload;
     let block1Echo: Uint8Array | null = null;
+    if (block1 && this.onBlock1) {
+      // A resource that streams its body (a firmware Package) takes each block itself instead of the reassembler.
+      const spec = this.onBlock1({ method: m.code, path, query, options: m.options, payload: m.payload, token: m.token.slice(), confirmable, observe, contentFormat: getUint(m.options, Option.ContentFormat), accept: getUint(m.options, Option.Accept) }, block1);
+      if (spec) {
+        const echo = { number: Option.Block1, value: encodeBlock({ num: block1.num, more: block1.more && spec.code === Code.Continue, szx: Math.min(block1.szx, this.localMaxSzx()) }) };
+        return reply({ ...spec, options: [...(spec.options ?? []), echo] });
+      }
+    }
     if (block1) {
       const szx = Math.min(block1.szx, this.localMaxSzx());
       // §2.3: every block but the last has exactly the size SZX says.

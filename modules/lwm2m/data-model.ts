@@ -460,6 +460,10 @@ export class DataModel {
       if (this.dm(caller) && !def.ops.includes('W')) refuse(Code.MethodNotAllowed, `resource ${path[0]}/${rid} is not writable`);
     }
     const replace = op.kind === 'write';
+    if (obj.writeResources && this.dm(caller)) {
+      const code = obj.writeResources(path[1], incoming);
+      if (code) return { code };
+    }
     const candidate = this.merge(path, obj.read(path[1]) ?? new Map(), incoming, replace, this.dm(caller));
     const mode: WriteMode = replace && path.length === 2 ? 'replace' : 'partial';
     const problem = obj.validate(path[1], candidate, mode);

@@ -47,6 +47,12 @@ export interface LwObject {
   remove(iid: number): void;
   /** Executes a resource; returns a CoAP code (0x44 Changed on success). */
   execute(iid: number, rid: number, args: string): number;
+  /**
+   * Optional: takes a DM server's Write itself (after the data model checked rights, types and that
+   * every resource in it is writable) and returns the CoAP code, or 0 to let the data model merge and
+   * store as usual. For resources whose write is an action, like Object 5's Package and Package URI.
+   */
+  writeResources?(iid: number, incoming: InstanceContent): number;
 }
 
 export type ExecuteHandler = (iid: number, args: string) => number;
