@@ -22,7 +22,7 @@ import { KeyStore } from '../modules/store/key-store';
 import { Lwm2mClient, type ClientEvent } from '../modules/client/client';
 import { applyFactoryConfig, KeyStoreObjectStore, securityInstanceTlv, serverInstanceTlv } from '../modules/client/factory';
 import { keyStoreSessions } from '../modules/client/connector';
-import { fromHex, toHex, utf8Decode, utf8Encode } from '../modules/bytes/index';
+import { toHex, utf8Decode, utf8Encode } from '../modules/bytes/index';
 import { Lwm2mTestServer, codeText } from './lwm2m-server';
 import { CounterStore } from '../modules/store/counter-store';
 import { UdpDtlsConnector } from '../modules/client/connector';

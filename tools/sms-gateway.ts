@@ -8,7 +8,7 @@
  * `trigger()` sends a Registration Update Trigger (Execute /1/x/8) by SMS: the classic way to wake a
  * queue-mode device that sleeps. Test tooling, not a product.
  */
-import { DtlsServer } from '../modules/dtls/index';
+import { DtlsServer } from '../modules/testing';
 import type { Host } from '../modules/host';
 import { SmsDatagramChannel, withEmptySmsc, type SmsPduBearer } from '../modules/sms/channel';
 import { SmsSecurityPolicy, type CounterSource } from '../modules/sms/policy';

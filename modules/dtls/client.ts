@@ -7,7 +7,7 @@
  *   -> 4 ServerHello [ServerKeyExchange] ServerHelloDone -> 5 ClientKeyExchange CCS Finished -> 6 CCS Finished.
  * Resumed: 3 ClientHello(session_id) -> 4 ServerHello CCS Finished -> 5 CCS Finished.
  */
-import { concat, constantTimeEqual, toHex, utf8Encode, wipe } from '../bytes/index';
+import { concat, constantTimeEqual, utf8Encode, wipe } from '../bytes/index';
 import type { Host } from '../host';
 import type { DatagramChannel } from '../transport/types';
 import { type CipherSuite, suiteById } from './cipherSuite';
