@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // `npm test`: every check and suite, in order, and one closing line `N passed, N failed` that sums them.
-//   type-check (whole tree, and modules/ alone with no Node types) · rollup build · the bundle in XS
-//   · the third-party peers installed (tools/peers/install.sh) · Node suites (test/unit + test/node)
-//   · the same test/unit suites in XS · interop with real peers
-// The peers are installed before the first suite that uses one (test/node uses gammu and libcoap), so a
+//   the third-party peers installed (tools/peers/install.sh) · type-check (whole tree, and modules/ alone
+//   with no Node types) · rollup build · the bundle in XS · Node suites (test/unit + test/node, with the
+//   npm pack-and-install test) · the same test/unit suites in XS · interop with real peers
+// The peers are installed first, before any suite that uses one (test/node uses gammu and libcoap), so a
 // fresh machine is green at the first run. A suite whose peer is missing fails (it never skips), and a
 // skipped test counts as failed (test/harness/mocha-reporter.cjs).
 // Options: --skip-interop, --only=<step,...>
@@ -70,17 +70,17 @@ function mochaSuite(name, title, globs, extra = []) {
   suite(name, title, bin('mocha'), ['--import=tsx', '--exit', '--reporter', join(root, 'test/harness/mocha-reporter.cjs'), ...extra, ...files], summary, { MOCHA_SUMMARY: summary });
 }
 
+// First of all (before any suite: test/node uses python3-gammu and libcoap, test/interop every peer).
+const wantsPeers = !only.length || only.includes('node') || only.includes('interop') || only.includes('peers');
+if (wantsPeers && existsSync('tools/peers/install.sh')) {
+  const ok = run('install the third-party peers (Debian packages, pion build): tools/peers/install.sh', 'bash', ['tools/peers/install.sh']);
+  results.push(ok ? { name: 'peers', passed: 1, failed: 0 } : { name: 'peers', passed: 0, failed: 1, note: 'tools/peers/install.sh failed: the suites that need a peer fail too' });
+}
 single('typecheck', 'type-check (strict, whole tree)', bin('tsc'), ['-p', 'tsconfig.json']);
 single('typecheck-modules', 'type-check modules/ without Node types (host-neutral)', bin('tsc'), ['-p', 'modules/tsconfig.json']);
 single('typecheck-moddable', 'type-check the Moddable hosts against @moddable/typings', bin('tsc'), ['-p', 'hosts/tsconfig.moddable.json']);
 single('build', 'rollup build of modules/ for XS', bin('rollup'), ['-c', '--silent']);
 single('xs-dist', 'the rollup bundle loads and runs in XS', process.execPath, ['test/harness/xs-load-dist.mjs']);
-// Before the Node suites: test/node uses python3-gammu and libcoap, test/interop all the peers.
-const wantsPeers = !only.length || only.includes('node') || only.includes('interop') || only.includes('peers');
-if (wantsPeers && existsSync('tools/peers/install.sh')) {
-  const ok = run('install the third-party peers (Debian packages, pion build): tools/peers/install.sh', 'bash', ['tools/peers/install.sh']);
-  if (!ok) results.push({ name: 'peers', passed: 0, failed: 1, note: 'tools/peers/install.sh failed: the suites that need a peer fail too' });
-}
 mochaSuite('node', 'Node suites (mocha): test/unit + test/node', [['test/unit', '.test.ts'], ['test/node', '.test.ts']], ['--timeout', '60000']);
 step('xs', () => {
   const summary = join(tmp, 'xs.json');

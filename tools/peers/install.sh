@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the third-party DTLS/CoAP peers used by the interop tests (Debian packages) and builds
-# our pion/dtls echo server and DTLS relay into tools/peers/.build/{pion-echo,pion-relay}.
+# Installs the third-party peers the test suites use (Debian packages: test/node needs python3-gammu and
+# libcoap, test/interop all of them) and builds our pion/dtls echo server and DTLS relay into
+# tools/peers/.build/{pion-echo,pion-relay}. `npm test` runs it first, before any suite (test/harness/run-all.mjs).
 # Idempotent: when everything is present it exits 0 at once. Safe as root with no TTY (CI=true).
 # Usage: bash tools/peers/install.sh [--force-build]
 set -euo pipefail
