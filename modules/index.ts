@@ -18,3 +18,4 @@ export * as client from './client/index';
 export * as store from './store/index';
 export * as dtls from './dtls/index';
 export * as coap from './coap/index';
+export { DEVICE_PROFILE, NODE_PROFILE, type ResourceProfile } from './profile';
