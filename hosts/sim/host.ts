@@ -80,7 +80,9 @@ function loadOrCreateSecret(path: string): Uint8Array {
   const f = new File(path, true);
   try {
     makePrivate(path, false);
-    f.write(secret.slice().buffer);
+    const copy = secret.slice();
+    f.write(copy.buffer);
+    copy.fill(0);
   } finally {
     f.close();
   }

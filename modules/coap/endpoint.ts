@@ -11,6 +11,7 @@
  * The endpoint owns no socket and no clock: bytes go through the channel, time and randomness come
  * from the Host, so the same code runs over UDP, DTLS or SMS and in tests on simulated time.
  */
+import { DEVICE_PROFILE } from '../profile';
 import { toHex, utf8Decode } from '../bytes/index';
 import type { Host, TimerHandle } from '../host';
 import type { DatagramChannel } from '../transport/types';
@@ -55,6 +56,8 @@ export interface CoapConfig {
   observeConIntervalMs: number;
   /** Bound on remembered incoming message IDs. */
   dedupCapacity: number;
+  /** Observations held at once (RFC 7641 §4.1 lets a server decline one: it answers without Observe). */
+  maxObservations: number;
 }
 
 export const DEFAULT_CONFIG: CoapConfig = {
@@ -67,10 +70,11 @@ export const DEFAULT_CONFIG: CoapConfig = {
   responseTimeoutMs: 0, // 0: use EXCHANGE_LIFETIME
   tokenLength: 4,
   maxSzx: 6,
-  maxBodySize: 64 * 1024,
+  maxBodySize: DEVICE_PROFILE.coapMaxBodySize,
   observeConEvery: 20,
   observeConIntervalMs: 24 * 3600 * 1000,
-  dedupCapacity: 256,
+  dedupCapacity: DEVICE_PROFILE.coapDedupCapacity,
+  maxObservations: DEVICE_PROFILE.coapMaxObservations,
 };
 
 /** §4.8.2 derived times. */
@@ -871,6 +875,8 @@ export class CoapEndpoint {
     const now = this.host.now();
     // Re-registration with the same token replaces the entry (RFC 7641 §4.1).
     if (this.observations.has(key)) this.endObservation(key, 'replaced');
+    // At the bound, a new observer is declined: the response goes out without Observe (RFC 7641 §4.1).
+    else if (this.observations.size >= this.config.maxObservations) return { ...spec, options: withoutOption(spec.options ?? [], Option.Observe) };
     const obs: Observation = {
       key,
       token: m.token.slice(),

@@ -4,6 +4,7 @@
  * per datagram), handshake reassembly, flights with retransmission, alerts, and the
  * DatagramChannel face the layer above uses once the handshake is done.
  */
+import { DEVICE_PROFILE } from '../profile';
 import { ByteWriter, wipe } from '../bytes/index';
 import type { CryptoProvider } from '../crypto/provider';
 import type { Host, TimerHandle } from '../host';
@@ -80,7 +81,7 @@ export abstract class DtlsConnection implements DatagramChannel {
   ) {
     this.crypto = host.crypto;
     this.retransmit = new RetransmitTimer(retransmit);
-    this.reassembler = new Reassembler(limits?.maxHandshakeMessage ?? 8192, limits?.maxHandshakeBuffer ?? 16384);
+    this.reassembler = new Reassembler(limits?.maxHandshakeMessage ?? DEVICE_PROFILE.dtlsMaxHandshakeMessage, limits?.maxHandshakeBuffer ?? DEVICE_PROFILE.dtlsMaxHandshakeBuffer);
   }
 
   get state(): ConnectionState {

@@ -4,6 +4,7 @@
  * 0/1/2 and the unbootstrapping procedure. Transport-neutral: the interfaces layer turns CoAP
  * requests into Operation values and the Response back into CoAP messages.
  */
+import { DEVICE_PROFILE } from '../profile';
 import { utf8Decode, utf8Encode, wipe } from '../bytes/index';
 import type { Host } from '../host';
 import { AccessPolicy, handOverScore, Rights } from './access';
@@ -161,7 +162,7 @@ export class DataModel {
   constructor(private readonly opts: DataModelOptions = {}) {
     this.opts = { ...opts };
     this.access = new AccessPolicy(this.servers, this.accessControl);
-    this.maxPayload = opts.maxPayload ?? 64 * 1024;
+    this.maxPayload = opts.maxPayload ?? DEVICE_PROFILE.lwm2mMaxPayload;
     this.register(this.security);
     this.register(this.servers);
     this.register(this.accessControl);

@@ -7,6 +7,7 @@
  * partial messages, segments per message, octets buffered, and time (checked against the Host clock
  * on every call; no timers needed).
  */
+import { DEVICE_PROFILE } from '../profile';
 import { SmsFormatError } from './errors';
 import { concatElement, type ConcatInfo, type InformationElement, type UserDataHeader } from './udh';
 import { MAX_UD_OCTETS } from './user-data';
@@ -63,9 +64,9 @@ export interface ReassemblyOptions {
 }
 
 export const REASSEMBLY_DEFAULTS: Required<ReassemblyOptions> = {
-  maxPartials: 4,
-  maxSegments: 16,
-  maxBufferedOctets: 4096,
+  maxPartials: DEVICE_PROFILE.smsMaxPartials,
+  maxSegments: DEVICE_PROFILE.smsMaxSegments,
+  maxBufferedOctets: DEVICE_PROFILE.smsMaxBufferedOctets,
   timeoutMs: 5 * 60 * 1000,
 };
 

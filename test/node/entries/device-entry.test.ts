@@ -61,3 +61,24 @@ describe('entries: what a device entry pulls in (esbuild metafile)', function ()
     }
   });
 });
+
+describe('entries: the Moddable library manifest (manifest.json)', () => {
+  it('preloads every device module of modules/ and maps none of the Node or test entries', async () => {
+    const { readFileSync, readdirSync, statSync } = await import('node:fs');
+    const manifest = JSON.parse(readFileSync(resolve(root, 'manifest.json'), 'utf8')) as { modules: Record<string, unknown>; preload: string[] };
+    const files: string[] = [];
+    const walk = (dir: string) => {
+      for (const n of readdirSync(resolve(root, dir))) {
+        const p = `${dir}/${n}`;
+        if (statSync(resolve(root, p)).isDirectory()) walk(p);
+        else if (n.endsWith('.ts') && !n.endsWith('.d.ts')) files.push(p.slice(0, -3));
+      }
+    };
+    walk('modules');
+    const notDevice = ['modules/crypto/noble', 'modules/testing', 'modules/dtls/server', 'modules/store/sim-flash'];
+    const expected = files.filter((f) => !notDevice.includes(f)).map((f) => `xs-lwm2m/${f}`).sort();
+    assert.deepEqual([...manifest.preload].sort(), expected);
+    assert.deepEqual([...(manifest.modules['~'] as string[])].sort(), notDevice.map((f) => `./${f}`).sort());
+    assert.ok(!Object.keys(manifest.modules).some((k) => k.startsWith('@noble')), 'no @noble module in the device manifest');
+  });
+});

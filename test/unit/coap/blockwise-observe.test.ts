@@ -316,6 +316,21 @@ describe('coap observe (RFC 7641), server side', () => {
     }
     assert.deepEqual(concat(...parts), data);
   });
+
+  it('holds at most maxObservations: one more registration is answered 2.05 without Observe and not kept', async () => {
+    const { server, send, events } = await observed({ maxObservations: 2 });
+    const second = await send(Method.GET, [uintOption(Option.Observe, 0), ...pathOptions('/3/0/10')], undefined, Uint8Array.of(0x02));
+    assert.ok(getUint(second.options, Option.Observe) !== undefined);
+    const third = await send(Method.GET, [uintOption(Option.Observe, 0), ...pathOptions('/3/0/11')], undefined, Uint8Array.of(0x03));
+    assert.equal(third.code, Code.Content);
+    assert.equal(getOption(third.options, Option.Observe), undefined);
+    assert.equal(server.listObservations().length, 2);
+    assert.deepEqual(events, ['observe 3/0/9', 'observe 3/0/10']);
+    // Re-registering an existing token still works at the bound (it replaces, RFC 7641 §4.1).
+    const again = await send(Method.GET, [uintOption(Option.Observe, 0), ...pathOptions('/3/0/10')], undefined, Uint8Array.of(0x02));
+    assert.ok(getUint(again.options, Option.Observe) !== undefined);
+    assert.equal(server.listObservations().length, 2);
+  });
 });
 
 describe('coap observe (RFC 7641), client side', () => {
