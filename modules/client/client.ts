@@ -188,6 +188,11 @@ export class Lwm2mClient {
     await this.start();
   }
 
+  /** Request bodies may carry a PSK (Bootstrap-Write of 0/x/5): the endpoint zeroes them once handled. */
+  private coapConfig(): Partial<CoapConfig> {
+    return { ...this.opts.coap, wipeRequestPayloads: true };
+  }
+
   private emit(e: ClientEvent): void {
     try {
       this.opts.onEvent?.(e);
@@ -301,7 +306,7 @@ export class Lwm2mClient {
     try {
       opened = await this.connector.open(account, this.dm);
       this.emit({ type: 'connected', ssid: undefined, uri: account.uri, security: opened.security, resumed: !!opened.resumed, cipherSuite: opened.cipherSuite });
-      endpoint = new CoapEndpoint(this.host, opened.channel, this.opts.coap);
+      endpoint = new CoapEndpoint(this.host, opened.channel, this.coapConfig());
       const finished = new Promise<void>((resolve, reject) => {
         finishTimer = this.host.setTimer(this.opts.bootstrapTimeoutMs ?? 120_000, () => reject(new ClientError('bootstrap-failed', 'no Bootstrap-Finish before the timeout')));
         endpoint!.onRequest((req) => {
@@ -410,7 +415,7 @@ export class Lwm2mClient {
     const opened = await this.connector.open(s.account, this.dm);
     this.emit({ type: 'connected', ssid: s.ssid, uri: s.account.uri, security: opened.security, resumed: !!opened.resumed, cipherSuite: opened.cipherSuite });
     s.opened = opened;
-    const endpoint = new CoapEndpoint(this.host, opened.channel, this.opts.coap);
+    const endpoint = new CoapEndpoint(this.host, opened.channel, this.coapConfig());
     s.endpoint = endpoint;
     s.observer = new Observer(this.host, this.dm, endpoint, s.ssid);
     endpoint.onRequest((req) => this.handleDmRequest(s, req));
