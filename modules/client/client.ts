@@ -16,6 +16,7 @@ import type { Host, TimerHandle } from '../host';
 import type { DataModel } from '../lwm2m/data-model';
 import { MAX_PERIOD_S, MIN_LIFETIME_S } from '../lwm2m/objects/server';
 import { DeviceObject } from '../lwm2m/objects/device';
+import type { ExecuteHandler } from '../lwm2m/model';
 import { decodeSenmlCbor, encodeSenmlCbor } from '../lwm2m/formats/senml-cbor';
 import { ContentFormat, formatPath, parsePath, type Entry, type Path } from '../lwm2m/types';
 import { readAccounts, type ServerAccount } from './accounts';
@@ -146,8 +147,14 @@ export class Lwm2mClient {
     // application wired its own.
     const device = this.dm.object(3);
     if (device instanceof DeviceObject) {
-      if (!device.onExecute.has(4)) device.onExecute.set(4, () => this.scheduleDeviceAction('reboot'));
-      if (!device.onExecute.has(5)) device.onExecute.set(5, () => this.scheduleDeviceAction('factory-reset'));
+      for (const [rid, kind] of [[4, 'reboot'], [5, 'factory-reset']] as const) {
+        // Ours (from an earlier client on this data model) are replaced; the application's are kept.
+        const existing = device.onExecute.get(rid) as (ExecuteHandler & { lwm2mClient?: true }) | undefined;
+        if (existing && !existing.lwm2mClient) continue;
+        const handler: ExecuteHandler & { lwm2mClient?: true } = () => this.scheduleDeviceAction(kind);
+        handler.lwm2mClient = true;
+        device.onExecute.set(rid, handler);
+      }
       const host = this.host;
       if (!device.hasClock() && host.wallClock) device.useClock(() => host.wallClock!());
     }
