@@ -54,7 +54,7 @@ export function parseDemoArgs(argv: readonly string[]): DemoArgs {
   }
   const uri = str('server');
   if (uri === undefined) {
-    for (const n of ['identity', 'key', 'endpoint']) if (raw.has(n)) throw new DemoArgsError(`--${n} only goes with --server`);
+    for (const n of ['identity', 'key', 'endpoint', 'bind']) if (raw.has(n)) throw new DemoArgsError(`--${n} only goes with --server`);
     return out;
   }
   let parsed;

@@ -33,8 +33,8 @@ const HELP = `xs-lwm2m demo
   npm start -- --help            this text
   npm start -- --server coaps://192.0.2.1:5684 --identity my-device --key 000102...0f [--endpoint my-device]
                                  run the device against a real LwM2M server (PSK, TLS_PSK_WITH_AES_128_CCM_8)
-                                 until Ctrl-C; coap://HOST:PORT (NoSec) works too, without --identity/--key
-                    --bind ADDR  bind the device's UDP sockets to this local address (default 0.0.0.0; :: for an IPv6 server)
+                                 until Ctrl-C; coap://HOST:PORT (NoSec) works too, without --identity/--key;
+                                 [--bind ADDR] binds the device's UDP sockets there (default 0.0.0.0; :: for IPv6)
   Options for both: --data DIR   keep the device's flash and secret in DIR (default: a fresh temporary directory)
                     --verbose    log every CoAP/DTLS event of the device
   Exit status: 0 done (with --server: Ctrl-C after the device registered), 1 failed or interrupted before
