@@ -2,6 +2,7 @@
  * The command line of `npm start` (tools/demo.ts), checked completely before anything starts: a bad
  * argument is one clear line and exit status 2, never a device that retries a server it can never reach.
  */
+import { isIP } from 'node:net';
 import { fromHex } from '../modules/bytes/index';
 import { parseServerUri } from '../modules/client/uri';
 
@@ -15,12 +16,14 @@ export interface DemoArgs {
   /** Only the over-the-air update part of the local demo. */
   updateOnly?: boolean;
   data?: string;
+  /** Local address the device's UDP sockets bind to (default 0.0.0.0). */
+  bind?: string;
   /** Present: run against this server until Ctrl-C instead of the local demo. */
   server?: { uri: string; secure: boolean; identity?: string; key?: Uint8Array; endpoint?: string };
 }
 
 const FLAGS = new Set(['help', 'verbose', 'update-only']);
-const VALUED = new Set(['server', 'identity', 'key', 'endpoint', 'data']);
+const VALUED = new Set(['server', 'identity', 'key', 'endpoint', 'data', 'bind']);
 
 export function parseDemoArgs(argv: readonly string[]): DemoArgs {
   const raw = new Map<string, string | true>();
@@ -46,9 +49,14 @@ export function parseDemoArgs(argv: readonly string[]): DemoArgs {
     if (data.length === 0) throw new DemoArgsError('--data needs a directory');
     out.data = data;
   }
+  const bind = str('bind');
+  if (bind !== undefined) {
+    if (isIP(bind) === 0) throw new DemoArgsError(`--bind needs an IP address of this machine (e.g. 192.0.2.7 or ::1), got ${JSON.stringify(bind)}`);
+    out.bind = bind;
+  }
   const uri = str('server');
   if (uri === undefined) {
-    for (const n of ['identity', 'key', 'endpoint']) if (raw.has(n)) throw new DemoArgsError(`--${n} only goes with --server`);
+    for (const n of ['identity', 'key', 'endpoint', 'bind']) if (raw.has(n)) throw new DemoArgsError(`--${n} only goes with --server`);
     return out;
   }
   let parsed;

@@ -45,7 +45,8 @@ const HELP = `xs-lwm2m demo
   npm start -- --help            this text
   npm start -- --server coaps://192.0.2.1:5684 --identity my-device --key 000102...0f [--endpoint my-device]
                                  run the device against a real LwM2M server (PSK, TLS_PSK_WITH_AES_128_CCM_8)
-                                 until Ctrl-C; coap://HOST:PORT (NoSec) works too, without --identity/--key
+                                 until Ctrl-C; coap://HOST:PORT (NoSec) works too, without --identity/--key;
+                                 [--bind ADDR] binds the device's UDP sockets there (default 0.0.0.0; :: for IPv6)
   npm start -- --update-only     only the over-the-air update part of the demo
   Options for both: --data DIR   keep the device's flash and secret in DIR (default: a fresh temporary directory)
                     --verbose    log every CoAP/DTLS event of the device
@@ -112,7 +113,7 @@ async function realServer(opts: DemoArgs): Promise<void> {
   const uri = server.uri;
   const endpoint = server.endpoint ?? `xs-lwm2m-${toHex(randomBytes(3))}`;
   const dataDir = opts.data ?? mkdtempSync(join(tmpdir(), 'xs-lwm2m-device-'));
-  const host = new NodeHost({ dataDir, logLevel: opts.verbose ? 'debug' : 'warn' });
+  const host = new NodeHost({ dataDir, logLevel: opts.verbose ? 'debug' : 'warn', udpBindAddress: opts.bind });
   const keys = KeyStore.open(host, 'keys');
   const { dm, temperature } = buildDataModel(host, keys);
   dm.restore();

@@ -16,6 +16,7 @@ import type { Host, TimerHandle } from '../host';
 import type { DataModel } from '../lwm2m/data-model';
 import { MAX_PERIOD_S, MIN_LIFETIME_S } from '../lwm2m/objects/server';
 import { DeviceObject } from '../lwm2m/objects/device';
+import type { ExecuteHandler } from '../lwm2m/model';
 import { decodeSenmlCbor, encodeSenmlCbor } from '../lwm2m/formats/senml-cbor';
 import { ContentFormat, formatPath, parsePath, type Entry, type Path } from '../lwm2m/types';
 import { readAccounts, type ServerAccount } from './accounts';
@@ -162,8 +163,14 @@ export class Lwm2mClient {
     // application wired its own.
     const device = this.dm.object(3);
     if (device instanceof DeviceObject) {
-      if (!device.onExecute.has(4)) device.onExecute.set(4, () => this.scheduleDeviceAction('reboot'));
-      if (!device.onExecute.has(5)) device.onExecute.set(5, () => this.scheduleDeviceAction('factory-reset'));
+      for (const [rid, kind] of [[4, 'reboot'], [5, 'factory-reset']] as const) {
+        // Ours (from an earlier client on this data model) are replaced; the application's are kept.
+        const existing = device.onExecute.get(rid) as (ExecuteHandler & { lwm2mClient?: true }) | undefined;
+        if (existing && !existing.lwm2mClient) continue;
+        const handler: ExecuteHandler & { lwm2mClient?: true } = () => this.scheduleDeviceAction(kind);
+        handler.lwm2mClient = true;
+        device.onExecute.set(rid, handler);
+      }
       const host = this.host;
       if (!device.hasClock() && host.wallClock) device.useClock(() => host.wallClock!());
     }
@@ -202,6 +209,11 @@ export class Lwm2mClient {
     this.deviceAction = null;
     this.bootstrapFailures = 0;
     await this.start();
+  }
+
+  /** Request bodies may carry a PSK (Bootstrap-Write of 0/x/5): the endpoint zeroes them once handled. */
+  private coapConfig(channel?: Partial<CoapConfig>): Partial<CoapConfig> {
+    return { ...this.opts.coap, ...channel, wipeRequestPayloads: true };
   }
 
   private emit(e: ClientEvent): void {
@@ -317,7 +329,7 @@ export class Lwm2mClient {
     try {
       opened = await this.connector.open(account, this.dm);
       this.emit({ type: 'connected', ssid: undefined, uri: account.uri, security: opened.security, resumed: !!opened.resumed, cipherSuite: opened.cipherSuite });
-      endpoint = new CoapEndpoint(this.host, opened.channel, { ...this.opts.coap, ...opened.coap });
+      endpoint = new CoapEndpoint(this.host, opened.channel, this.coapConfig(opened.coap));
       const finished = new Promise<void>((resolve, reject) => {
         finishTimer = this.host.setTimer(this.opts.bootstrapTimeoutMs ?? 120_000, () => reject(new ClientError('bootstrap-failed', 'no Bootstrap-Finish before the timeout')));
         endpoint!.onRequest((req) => {
@@ -426,7 +438,7 @@ export class Lwm2mClient {
     const opened = await this.connector.open(s.account, this.dm);
     this.emit({ type: 'connected', ssid: s.ssid, uri: s.account.uri, security: opened.security, resumed: !!opened.resumed, cipherSuite: opened.cipherSuite });
     s.opened = opened;
-    const endpoint = new CoapEndpoint(this.host, opened.channel, { ...this.opts.coap, ...opened.coap });
+    const endpoint = new CoapEndpoint(this.host, opened.channel, this.coapConfig(opened.coap));
     s.endpoint = endpoint;
     s.observer = new Observer(this.host, this.dm, endpoint, s.ssid);
     endpoint.onRequest((req) => this.handleDmRequest(s, req));

@@ -3,7 +3,7 @@
  * cap, and a short-lived cache of large representations so that the Block2 requests for later blocks
  * (§2.4) are served from the same representation the first block came from.
  */
-import { concat } from '../bytes/index';
+import { concat, wipe } from '../bytes/index';
 import type { CoapOption } from './options';
 
 export type Block1Result =
@@ -34,16 +34,16 @@ export class Block1Assembler {
   add(key: string, offset: number, data: Uint8Array, more: boolean, now: number, announcedSize?: number): Block1Result {
     this.sweep(now);
     if ((announcedSize !== undefined && announcedSize > this.maxBodySize) || offset + data.length > this.maxBodySize) {
-      this.assemblies.delete(key);
+      this.drop(key);
       return { kind: 'too-large' };
     }
     let a = this.assemblies.get(key);
     if (offset === 0) {
       a = { parts: [], received: 0, expiresAt: 0 };
-      this.assemblies.delete(key);
+      this.drop(key);
       if (this.assemblies.size >= this.maxAssemblies) {
         const oldest = this.assemblies.keys().next().value;
-        if (oldest !== undefined) this.assemblies.delete(oldest);
+        if (oldest !== undefined) this.drop(oldest);
       }
       this.assemblies.set(key, a);
     }
@@ -51,7 +51,7 @@ export class Block1Assembler {
     if (offset !== a.received) {
       // A retransmitted earlier block (same offset as one already taken) is harmless only if the
       // message layer missed it as a duplicate; anything else is a gap.
-      this.assemblies.delete(key);
+      this.drop(key);
       return { kind: 'incomplete' };
     }
     a.parts.push(data.slice());
@@ -59,7 +59,10 @@ export class Block1Assembler {
     a.expiresAt = now + this.lifetimeMs;
     if (more) return { kind: 'continue' };
     this.assemblies.delete(key);
-    return { kind: 'complete', body: concat(...a.parts) };
+    const body = concat(...a.parts);
+    // The parts may hold a secret (a PSK in a Bootstrap-Write): only `body` lives on, for the caller to wipe.
+    for (const p of a.parts) wipe(p);
+    return { kind: 'complete', body };
   }
 
   get size(): number {
@@ -67,7 +70,15 @@ export class Block1Assembler {
   }
 
   private sweep(now: number): void {
-    for (const [k, a] of this.assemblies) if (a.expiresAt <= now && a.expiresAt !== 0) this.assemblies.delete(k);
+    for (const [k, a] of this.assemblies) if (a.expiresAt <= now && a.expiresAt !== 0) this.drop(k);
+  }
+
+  /** Forgets an assembly, zeroing what it had collected. */
+  private drop(key: string): void {
+    const a = this.assemblies.get(key);
+    if (!a) return;
+    for (const p of a.parts) wipe(p);
+    this.assemblies.delete(key);
   }
 }
 

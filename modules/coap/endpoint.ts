@@ -12,7 +12,7 @@
  * from the Host, so the same code runs over UDP, DTLS or SMS and in tests on simulated time.
  */
 import { DEVICE_PROFILE } from '../profile';
-import { toHex, utf8Decode } from '../bytes/index';
+import { toHex, utf8Decode, wipe } from '../bytes/index';
 import type { Host, TimerHandle } from '../host';
 import type { DatagramChannel } from '../transport/types';
 import { blockSize, decodeBlock, encodeBlock, szxForSize, type BlockValue } from './block';
@@ -58,6 +58,12 @@ export interface CoapConfig {
   dedupCapacity: number;
   /** Observations held at once (RFC 7641 §4.1 lets a server decline one: it answers without Observe). */
   maxObservations: number;
+  /**
+   * Zero every request body once handled: the payload bytes of the received datagram (for DTLS, the decrypted
+   * record) and the Block1 buffers. For endpoints that receive secrets (an LwM2M client: a PSK in a
+   * Bootstrap-Write); the handler must copy what it keeps.
+   */
+  wipeRequestPayloads: boolean;
 }
 
 export const DEFAULT_CONFIG: CoapConfig = {
@@ -75,12 +81,13 @@ export const DEFAULT_CONFIG: CoapConfig = {
   observeConIntervalMs: 24 * 3600 * 1000,
   dedupCapacity: DEVICE_PROFILE.coapDedupCapacity,
   maxObservations: DEVICE_PROFILE.coapMaxObservations,
+  wipeRequestPayloads: false,
 };
 
-/** §4.8.2 derived times. */
 /** NON notifications remembered for an RST (RFC 7641 §3.6); beyond this many within NON_LIFETIME they go as CON. */
 const MAX_TRACKED_NON_NOTIFICATIONS = 64;
 
+/** §4.8.2 derived times. */
 export function derivedTimes(c: CoapConfig): { maxTransmitSpan: number; exchangeLifetime: number; nonLifetime: number } {
   const maxTransmitSpan = c.ackTimeoutMs * ((1 << c.maxRetransmit) - 1) * c.ackRandomFactor;
   return {
@@ -774,6 +781,7 @@ export class CoapEndpoint {
       if (block1.more && m.payload.length !== blockSize(block1.szx)) return reply({ code: Code.BadRequest, payload: diagnostic('non-final block of the wrong size') });
       const size1 = getUint(m.options, Option.Size1);
       const r = this.block1.add(resourceKey, block1.num * blockSize(block1.szx), m.payload, block1.more, this.host.now(), size1);
+      if (this.config.wipeRequestPayloads) wipe(m.payload); // the assembler keeps its own copy
       if (r.kind === 'too-large') return reply({ code: Code.RequestEntityTooLarge, options: [uintOption(Option.Size1, this.config.maxBodySize)] });
       if (r.kind === 'incomplete') return reply({ code: Code.RequestEntityIncomplete });
       if (r.kind === 'continue') {
@@ -797,10 +805,16 @@ export class CoapEndpoint {
       contentFormat: getUint(m.options, Option.ContentFormat),
       accept: getUint(m.options, Option.Accept),
     };
+    const done = () => {
+      if (!this.config.wipeRequestPayloads) return;
+      wipe(m.payload);
+      wipe(payload);
+    };
     let result: ResponseSpec | Promise<ResponseSpec>;
     try {
       result = handler ? handler(req) : { code: Code.NotFound };
     } catch (e) {
+      done();
       return reply(internalError(e));
     }
     const finish = (spec: ResponseSpec, separate: boolean) => {
@@ -811,7 +825,10 @@ export class CoapEndpoint {
       if (m.code === Method.GET && observe === OBSERVE_REGISTER && codeClass(spec.code) === 2) s = this.register(m, path, query, req.accept, s);
       this.reply(m, s, separate, block2, resourceKey);
     };
-    if (!isThenable(result)) return finish(result, false);
+    if (!isThenable(result)) {
+      done();
+      return finish(result, false);
+    }
 
     // An asynchronous handler: if it is slow, ACK now so the client stops retransmitting (§5.2.2).
     let acked = false;
@@ -826,10 +843,12 @@ export class CoapEndpoint {
     result.then(
       (spec) => {
         if (timer) this.host.clearTimer(timer);
+        done();
         finish(spec, acked);
       },
       (e) => {
         if (timer) this.host.clearTimer(timer);
+        done();
         if (!this.closed) this.reply(m, internalError(e), acked);
       },
     );

@@ -29,6 +29,7 @@ import {
   encodeSnapshot,
   FACTORY_RECORD,
   instanceRecordBody,
+  isConfigurationRecord,
   legacyIndexRecordName,
   legacyInstanceRecordName,
   MANIFEST_RECORD,
@@ -1072,7 +1073,8 @@ export class DataModel {
     if (store.names) {
       const referenced = new Set(kept.map((e) => recordName(e.oid, e.iid, e.slot)));
       for (const name of store.names()) {
-        if (name.startsWith('lwm2m.') && name !== MANIFEST_RECORD && name !== FACTORY_RECORD && !referenced.has(name)) store.remove(name);
+        // Only names this layer writes (instance records, version 0 records): other modules may share the prefix.
+        if (isConfigurationRecord(name) && !referenced.has(name)) store.remove(name);
       }
     }
     return n;

@@ -55,6 +55,10 @@ export function legacyIndexRecordName(oid: number): string {
 export function legacyInstanceRecordName(oid: number, iid: number): string {
   return `lwm2m.${oid}.${iid}`;
 }
+/** An instance record (any slot) or a version 0 record: what restore may remove when the manifest does not name it. */
+export function isConfigurationRecord(name: string): boolean {
+  return /^lwm2m\.[0-9]{1,5}(\.[0-9]{1,5}(\.[ab])?)?$/.test(name);
+}
 export function isSecretRecord(name: string): boolean {
   return name === 'lwm2m.0' || name.startsWith('lwm2m.0.') || name === FACTORY_RECORD;
 }

@@ -45,6 +45,7 @@ describe('npm start arguments', () => {
     ['--identity without --server', ['--identity', 'x'], /only goes with --server/],
     ['coaps:// without a key', ['--server', 'coaps://192.0.2.1:5684'], /needs --identity and --key/],
     ['a repeated option', ['--verbose', '--verbose'], /given twice/],
+    ['--bind that is not an IP address', ['--server', 'coap://127.0.0.1:5683', '--bind', 'eth0'], /--bind needs an IP address/],
   ];
   for (const [what, args, msg] of bad) {
     it(`refuses ${what}`, () => {
@@ -56,6 +57,7 @@ describe('npm start arguments', () => {
     assert.equal(a.server?.uri, 'coaps://[2001:db8::1]:5684');
     assert.hex(a.server!.key!, '000102030405060708090a0b0c0d0e0f');
     assert.equal(parseDemoArgs(['--server', 'coap://127.0.0.1:5683']).server?.secure, false);
+    assert.equal(parseDemoArgs(['--server', 'coap://[::1]:5683', '--bind', '::1']).bind, '::1');
     assert.deepEqual(parseDemoArgs([]), { help: false, verbose: false });
   });
 

@@ -20,7 +20,7 @@ import { ContentFormat } from '../../../modules/lwm2m/types';
 const DM_URI = 'coap://192.0.2.10:5683';
 const EPOCH_MS = 1_767_225_600_000; // 2026-01-01T00:00:00Z
 
-function rig(opts: { restart?: boolean; wallClock?: boolean } = {}) {
+function rig(opts: { restart?: boolean; wallClock?: boolean; appReboot?: () => number } = {}) {
   const base = new SimHost({ seed: 9 });
   const restarts: number[] = [];
   const host = Object.assign(base, {
@@ -28,7 +28,9 @@ function rig(opts: { restart?: boolean; wallClock?: boolean } = {}) {
     ...(opts.wallClock ? { wallClock: () => EPOCH_MS + base.now() } : {}),
   });
   const dm = new DataModel({ store: new MemoryObjectStore() });
-  dm.register(new DeviceObject({ manufacturer: 'xs-lwm2m', binding: 'U' }));
+  const device = new DeviceObject({ manufacturer: 'xs-lwm2m', binding: 'U' });
+  if (opts.appReboot) device.onExecute.set(4, opts.appReboot);
+  dm.register(device);
   applyFactoryConfig(dm, { accounts: [{ uri: DM_URI, securityMode: 3, shortServerId: 101, lifetime: 60 }] });
   const requests: IncomingRequest[] = [];
   let server: CoapEndpoint | null = null;
@@ -107,6 +109,17 @@ describe('Device object wired to the host (issue 13 item 4)', () => {
     const again = new DataModel({ store: (r.dm as unknown as { opts: { store: MemoryObjectStore } }).opts.store });
     again.restore();
     assert.equal(again.servers.read(0)!.get(1), 60, 'and so it is stored');
+  });
+
+  it("an application's own Reboot handler is kept", async () => {
+    let calls = 0;
+    const r = rig({ restart: true, appReboot: () => (calls++, 0x44) });
+    void r.client.start();
+    await r.run(500);
+    assert.equal((await r.ask({ method: 'POST', path: '/3/0/4' })).code, 0x44);
+    await r.run(3_000);
+    assert.equal(calls, 1);
+    assert.deepEqual(r.restarts, []);
   });
 
   it('Current Time (3/0/13) is read from the host wall clock and keeps running after a Write', async () => {

@@ -54,6 +54,18 @@ describe('lwm2m persistence: versioned records and transactions', () => {
     }
   });
 
+  it('restore removes what an interrupted transaction left, and nothing else under the prefix', () => {
+    const store = new MemoryObjectStore();
+    bootstrapped({ store });
+    store.records.set('lwm2m.0.1.b', Uint8Array.of(1, 2, 3)); // a slot written by a transaction that never committed
+    store.records.set('lwm2m.1.9.a', Uint8Array.of(4)); // an instance a cut transaction created
+    store.records.set('lwm2m.fw.state', Uint8Array.of(5)); // another module's record
+    const dm = new DataModel({ store });
+    assert.equal(dm.restore(), 11);
+    assert.ok(!store.records.has('lwm2m.0.1.b') && !store.records.has('lwm2m.1.9.a'));
+    assert.ok(store.records.has('lwm2m.fw.state') && store.records.has('lwm2m.0.1.a'));
+  });
+
   it('a transaction is stored only at commit; abort brings back the committed configuration (and wipes nothing kept)', () => {
     const store = new MemoryObjectStore();
     const dm = bootstrapped({ store });
