@@ -109,7 +109,13 @@ export async function runClientSeqCase(c: ClientSeqCase): Promise<ClientSeqOutco
         const to = dir === 'c->s' ? pipe.b : pipe.a;
         // Every datagram is delivered here (the pipe's own delivery is not used), so what reaches the client is counted.
         const later = (ms: number, x: Uint8Array) => host.clock.setTimer(ms, () => {
-          if (dir === 's->c') {
+          if (dir === 'c->s') {
+            try {
+              const m = decodeMessage(x);
+              const path = m.options.filter((o) => o.number === Option.UriPath).map((o) => utf8Decode(o.value)).join('/');
+              if (m.code === 0x02 && path === 'rd') registerTokens.add(hex(m.token));
+            } catch { /* not a CoAP message */ }
+          } else {
             try {
               const m = decodeMessage(x);
               if (m.code === 0x41 && registerTokens.has(hex(m.token))) out.created++;
@@ -141,13 +147,6 @@ export async function runClientSeqCase(c: ClientSeqCase): Promise<ClientSeqOutco
             }
           }
           seen[dir].push(data.slice());
-        }
-        if (dir === 'c->s') {
-          try {
-            const m = decodeMessage(data);
-            const path = m.options.filter((o) => o.number === Option.UriPath).map((o) => utf8Decode(o.value)).join('/');
-            if (m.code === 0x02 && path === 'rd') registerTokens.add(hex(m.token));
-          } catch { /* not a CoAP message */ }
         }
         if (verdict !== 'drop') later(5, data);
         if (verdict === 'duplicate') later(6, data);
