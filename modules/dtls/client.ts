@@ -22,6 +22,7 @@ import { DtlsAlert, DtlsError } from './errors';
 import type { Extensions } from './extensions/index';
 import { type MaxFragmentLength, mflBytes, mflFromBytes } from './extensions/maxFragmentLength';
 import { SECP256R1 } from './extensions/supportedGroups';
+import { MAX_CID } from './extensions/connectionId';
 import type { RetransmitOptions } from './flight';
 import { marshalClientHello } from './handshake/clientHello';
 import { unmarshalFinished } from './handshake/finished';
@@ -57,6 +58,11 @@ export interface DtlsClientOptions {
   /** NSS key log lines (`CLIENT_RANDOM <random> <master secret>`). Debugging only: it reveals the keys. */
   keyLog?: (line: string) => void;
   limits?: ConnectionLimits;
+  /**
+   * Offer DTLS Connection ID (RFC 9146) with this CID of ours (0..32 bytes; empty: we want none in records to
+   * us but will send the server's). Only with CCM_8 suites.
+   */
+  connectionId?: Uint8Array;
   /** Misbehaviour for negative tests of servers only. */
   test?: { omitCertificateVerify?: boolean };
 }
@@ -143,7 +149,10 @@ export class DtlsClient extends DtlsConnection {
       const ecdsa = this.suites.some((s) => s.keyExchange === 'ecdhe_ecdsa');
       // RFC 7250 §4: a client that only has a raw public key says so; X.509 is the default and needs no extension.
       const rpk = ecdsa && this.opts.certificate?.type === 'rpk' ? [CertificateType.RawPublicKey] : undefined;
+      const cid = this.opts.connectionId;
+      if (cid && (cid.length > MAX_CID || this.suites.some((s) => s.keyExchange === 'ecdhe_psk'))) throw new DtlsError('bad-config', 'connectionId: at most 32 bytes, and only with CCM_8 suites');
       this.offered = {
+        connectionId: cid ? cid.slice() : undefined,
         signatureAlgorithms: ecdsa ? [ECDSA_SHA256] : undefined,
         clientCertificateTypes: rpk,
         serverCertificateTypes: rpk,
@@ -296,6 +305,11 @@ export class DtlsClient extends DtlsConnection {
     this.suite = suite;
     // RFC 7250 §4: without the extension in the ServerHello the type is X.509.
     this.serverCertType = sh.extensions.serverCertificateTypes?.[0] ?? CertificateType.X509;
+    // RFC 9146 §3: from epoch 1 on we send the server's CID and expect ours.
+    if (sh.extensions.connectionId) {
+      this.writeCid = sh.extensions.connectionId.slice();
+      this.readCid = this.offered.connectionId!.slice();
+    }
     this.clientCertType = sh.extensions.clientCertificateTypes?.[0] ?? CertificateType.X509;
     // The server type is one we offered (checkServerExtensions: RPK only when we asked, X.509 when absent); the
     // client type is only answered with a CertificateRequest (RFC 7250 §4) and checked there.
@@ -326,6 +340,7 @@ export class DtlsClient extends DtlsConnection {
     if (e.unknown?.length) throw refuse(`extension ${e.unknown[0].type}`);
     if (e.supportedGroups) throw refuse('supported_groups');
     if (e.signatureAlgorithms) throw refuse('signature_algorithms');
+    if (e.connectionId && !this.offered.connectionId) throw refuse('connection_id');
     for (const [got, offered, name] of [[e.clientCertificateTypes, this.offered.clientCertificateTypes, 'client_certificate_type'], [e.serverCertificateTypes, this.offered.serverCertificateTypes, 'server_certificate_type']] as const) {
       if (!got) continue;
       if (!offered) throw refuse(name);
@@ -427,6 +442,11 @@ export class DtlsClient extends DtlsConnection {
   }
 
   /** Negotiated parameters, for logs and tests (no secrets). */
+  /** The negotiated CIDs (RFC 9146): ours (in records to us) and the server's (in records we send); null without. */
+  get connectionIds(): { own: Uint8Array; peer: Uint8Array } | null {
+    return this.readCid && this.writeCid ? { own: this.readCid.slice(), peer: this.writeCid.slice() } : null;
+  }
+
   get negotiated(): { cipherSuite: number | null; extendedMasterSecret: boolean; maxFragmentLength: number | null; sessionId: Uint8Array; resumed: boolean; certificateType: CertificateType | null } {
     return { certificateType: this.suite?.keyExchange === 'ecdhe_ecdsa' ? this.serverCertType : null, cipherSuite: this.suite?.id ?? null, extendedMasterSecret: this.emsNegotiated, maxFragmentLength: this.mfl ? mflBytes(this.mfl) : null, sessionId: this.sessionId.slice(), resumed: this.resumed };
   }

@@ -6,7 +6,7 @@
  * Flights: 2 HelloVerifyRequest, 4 ServerHello [ServerKeyExchange] ServerHelloDone, 6 CCS Finished;
  * resumed: 4 ServerHello CCS Finished.
  */
-import { concat, constantTimeEqual, utf8Encode, wipe } from '../bytes/index';
+import { concat, constantTimeEqual, toHex, utf8Encode, wipe } from '../bytes/index';
 import type { Host } from '../host';
 import type { DatagramChannel, UdpSocket } from '../transport/types';
 import { type CipherSuite, suiteById } from './cipherSuite';
@@ -30,7 +30,7 @@ import { marshalServerKeyExchange, unmarshalClientKeyExchange } from './handshak
 import type { HandshakeMessage } from './handshake/reassembler';
 import { marshalServerHello } from './handshake/serverHello';
 import { extendedMasterSecret, keyBlock, masterSecret, pskPremasterSecret, verifyData } from './keys';
-import { marshalRecord, parseRecords } from './record';
+import { marshalRecord, parseRecords, peekCid } from './record';
 import type { DtlsSession } from './session';
 
 /** Hooks that make the server misbehave, for negative tests of the client only. */
@@ -70,6 +70,8 @@ export interface DtlsServerOptions {
   resumption?: boolean;
   retransmit?: RetransmitOptions;
   limits?: ConnectionLimits;
+  /** Agree to DTLS Connection ID (RFC 9146) when a client offers it, giving each client a CID of this many bytes (1..16). */
+  connectionIdLength?: number;
   /** Largest datagram towards clients. Default 1400. */
   maxDatagramSize?: number;
   test?: DtlsServerTestHooks;
@@ -99,8 +101,8 @@ export class DtlsServerConnection extends DtlsConnection {
 
   constructor(
     private readonly server: DtlsServer,
-    readonly peer: string,
-    private readonly reply: (d: Uint8Array) => void,
+    public peer: string,
+    private reply: (d: Uint8Array) => void,
     host: Host,
     private readonly opts: DtlsServerOptions,
     firstRecordSeq: number,
@@ -174,6 +176,13 @@ export class DtlsServerConnection extends DtlsConnection {
     if (hooks.forceMaxFragmentLength !== undefined) ext.maxFragmentLength = hooks.forceMaxFragmentLength as 1;
     if (hooks.extraExtensions) ext.unknown = hooks.extraExtensions;
     this.ems = !!ext.extendedMasterSecret;
+    const cidLen = this.opts.connectionIdLength ?? 0;
+    if (e.connectionId && cidLen > 0 && this.suite.keyExchange !== 'ecdhe_psk') {
+      const own = this.server.newConnectionId(this);
+      ext.connectionId = own;
+      this.readCid = own;
+      this.writeCid = e.connectionId.slice();
+    }
 
     const cached = ch.sessionId.length && this.opts.resumption !== false ? this.server.findSession(ch.sessionId) : null;
     const resume = cached && cached.cipherSuite === this.suite.id && cached.extendedMasterSecret === this.ems && ch.cipherSuites.indexOf(cached.cipherSuite) >= 0;
@@ -321,6 +330,17 @@ export class DtlsServerConnection extends DtlsConnection {
     }
   }
 
+  /** The CID this server gave the client (null without RFC 9146). */
+  get connectionId(): Uint8Array | null {
+    return this.readCid;
+  }
+
+  /** @internal The client moved (RFC 9146 §6): later records go to its new address. */
+  moveTo(peer: string, reply: (d: Uint8Array) => void): void {
+    this.peer = peer;
+    this.reply = reply;
+  }
+
   /** Sends a HelloRequest (RFC 5246 §7.4.1.1); our client answers no_renegotiation. */
   requestRenegotiation(): void {
     if (this._state !== 'established') throw new DtlsError('state', 'not established');
@@ -382,8 +402,41 @@ export class DtlsServer {
     return mac.subarray(0, this.cookieLength);
   }
 
+  /** Connections by CID (hex), when RFC 9146 is on. */
+  private readonly byCid = new Map<string, DtlsServerConnection>();
+  /** Datagrams whose peer address changed and that moved a connection (RFC 9146 §6), for tests. */
+  addressChanges = 0;
+
+  /** @internal A fresh CID for a connection. */
+  newConnectionId(conn: DtlsServerConnection): Uint8Array {
+    const n = Math.max(1, Math.min(16, this.opts.connectionIdLength ?? 0));
+    for (;;) {
+      const cid = this.host.randomBytes(n);
+      const key = toHex(cid);
+      if (this.byCid.has(key)) continue;
+      this.byCid.set(key, conn);
+      return cid;
+    }
+  }
+
   /** Feeds one datagram from `peer` (any string naming the address); `reply` sends back to it. */
   handle(datagram: Uint8Array, peer: string, reply: (d: Uint8Array) => void, maxDatagram = this.opts.maxDatagramSize ?? 1400): void {
+    const cid = peekCid(datagram, this.opts.connectionIdLength ?? 0);
+    if (cid) {
+      // RFC 9146 §6: the CID, not the address, names the connection; the address follows only an authenticated,
+      // newer record (so a replayed or forged datagram from elsewhere cannot divert the traffic).
+      const conn = this.byCid.get(toHex(cid));
+      if (!conn || conn.state === 'closed') return;
+      conn.receiveDatagram(datagram);
+      if (conn.advancedByLastDatagram && conn.peer !== peer && (conn.state as string) !== 'closed') {
+        if (this.connections.get(conn.peer) === conn) this.connections.delete(conn.peer);
+        this.connections.get(peer)?.close();
+        conn.moveTo(peer, reply);
+        this.connections.set(peer, conn);
+        this.addressChanges++;
+      }
+      return;
+    }
     const existing = this.connections.get(peer);
     if (existing && existing.state !== 'closed') {
       // A new ClientHello (message_seq 0..1, epoch 0) on an established connection is a client that restarted.
@@ -447,6 +500,8 @@ export class DtlsServer {
   /** @internal */
   connectionClosed(conn: DtlsServerConnection, reason: Error | null): void {
     if (this.connections.get(conn.peer) === conn) this.connections.delete(conn.peer);
+    const cid = conn.connectionId;
+    if (cid && this.byCid.get(toHex(cid)) === conn) this.byCid.delete(toHex(cid));
     this.onConnectionClosed?.(conn, reason);
   }
 
