@@ -31,7 +31,8 @@ import { unmarshalHelloVerifyRequest } from './handshake/helloVerifyRequest';
 import { marshalClientKeyExchange, MAX_PSK_IDENTITY, unmarshalServerKeyExchange } from './handshake/keyExchange';
 import { type ServerHello, unmarshalServerHello, unmarshalServerHelloDone } from './handshake/serverHello';
 import { extendedMasterSecret, keyBlock, masterSecret, pskPremasterSecret, verifyData } from './keys';
-import type { DtlsSession } from './session';
+import { type DtlsSession, exportSession, importSession } from './session';
+import type { SleepState } from './sleep';
 import { ReplayWindow } from './replay';
 
 export interface DtlsClientOptions {
@@ -63,6 +64,11 @@ export interface DtlsClientOptions {
    * us but will send the server's). Only with CCM_8 suites.
    */
   connectionId?: Uint8Array;
+  /**
+   * Wake a sleeping connection instead of a handshake (see sleep.ts / `DtlsClient.wake`): the sealed state, and
+   * where every write sequence number comes from from now on (a durable, reserved-ahead counter).
+   */
+  wake?: { state: SleepState; nextSequence: () => number };
   /** Misbehaviour for negative tests of servers only. */
   test?: { omitCertificateVerify?: boolean };
 }
@@ -90,6 +96,11 @@ export class DtlsClient extends DtlsConnection {
   private mfl: MaxFragmentLength | undefined;
   private serverKeyExchange: { hint: Uint8Array; publicKey?: Uint8Array } | null = null;
   private readonly privateKey: Uint8Array | null = null;
+  private keyBlock: Uint8Array | null = null;
+  /** Set once the connection was sealed for sleep or woken: write sequence numbers then come from here. */
+  private sequenceSource: (() => number) | null = null;
+  /** True when this connection was restored from a sealed sleep state (no handshake). */
+  woken = false;
   /** ECDHE_ECDSA: the certificate types the server chose (RFC 7250), its key, whether it asked for ours. */
   private serverCertType = CertificateType.X509;
   private clientCertType = CertificateType.X509;
@@ -108,6 +119,16 @@ export class DtlsClient extends DtlsConnection {
   ) {
     super(host, lower.maxDatagramSize, options.retransmit, options.limits);
     const cert = options.certificate;
+    if (options.wake) {
+      this.identity = new Uint8Array(0);
+      this.psk = new Uint8Array(0);
+      this.opts = options;
+      this.suites = [];
+      lower.onReceive = (d) => this.receiveDatagram(d);
+      lower.onClose = (reason) => this.terminate(reason ?? new DtlsError('closed', 'transport closed'));
+      this.restoreFromSleep(options.wake.state, options.wake.nextSequence);
+      return;
+    }
     if (options.psk !== undefined || !cert) {
       if (!(options.psk instanceof Uint8Array) || options.psk.length < 1 || options.psk.length > 64) throw new DtlsError('bad-config', 'psk must be 1..64 bytes');
     }
@@ -360,7 +381,9 @@ export class DtlsClient extends DtlsConnection {
     const suite = this.suite!;
     const kb = keyBlock(this.crypto, this.master!, this.clientRandom, this.serverRandom, suite.keyBlockLength);
     const { write, read } = suite.ciphers(this.crypto, kb, true, (n) => this.host.randomBytes(n));
-    wipe(kb);
+    // Kept (and wiped on close) only so that the connection can be sealed for sleep.
+    wipe(this.keyBlock);
+    this.keyBlock = kb;
     this.writeStates[1] = { cipher: write, seq: 0 };
     this.pendingRead = read;
     if (this.opts.keyLog) this.opts.keyLog(`CLIENT_RANDOM ${toHex(this.clientRandom)} ${toHex(this.master!)}`);
@@ -435,6 +458,85 @@ export class DtlsClient extends DtlsConnection {
     s?.resolve();
   }
 
+  /**
+   * The state to seal before deep sleep (epoch, keys, CIDs, replay window; plus the resumption session). The
+   * caller must make every later write sequence number come from a durable counter raised to `nextSequence`
+   * (see `sleepInto` in sleep-store.ts), then drop the connection without close_notify (`suspend()`).
+   */
+  sleepState(): { state: SleepState; nextSequence: number } | null {
+    if (this._state !== 'established' || !this.keyBlock || !this.suite) return null;
+    const session = this.exportSession();
+    const blob = session ? exportSession(session) : new Uint8Array(0);
+    if (session) wipe(session.masterSecret);
+    return {
+      state: {
+        cipherSuite: this.suite.id,
+        maxFragmentLength: this.mfl ?? 0,
+        epoch: this.writeEpoch,
+        ownCid: this.readCid ? this.readCid.slice() : null,
+        peerCid: this.writeCid ? this.writeCid.slice() : null,
+        window: this.windows[this.readEpoch].snapshot(),
+        keyBlock: this.keyBlock.slice(),
+        session: blob,
+      },
+      nextSequence: this.writeStates[this.writeEpoch].seq,
+    };
+  }
+
+  /** From now on write sequence numbers come from `next` (a durable counter already raised past the last one used). */
+  useSequenceSource(next: () => number): void {
+    this.sequenceSource = next;
+  }
+
+  protected override nextWriteSeq(ws: { seq: number }): number {
+    if (this.sequenceSource && this.writeEpoch > 0 && ws === this.writeStates[this.writeEpoch]) {
+      const v = this.sequenceSource();
+      ws.seq = v + 1;
+      return v;
+    }
+    return ws.seq++;
+  }
+
+  /** Drops the connection for deep sleep: no close_notify (the server keeps it), keys wiped here, transport closed. */
+  suspend(): void {
+    if (this._state === 'closed') return;
+    this.terminate(null);
+    const lower = this.lower;
+    lower.onReceive = null;
+    lower.onClose = null;
+    lower.close();
+  }
+
+  private restoreFromSleep(s: SleepState, next: () => number): void {
+    const suite = suiteById(s.cipherSuite);
+    if (!suite || s.keyBlock.length !== suite.keyBlockLength) throw new DtlsError('bad-config', 'sleep state for an unknown suite');
+    this.suite = suite;
+    const { write, read } = suite.ciphers(this.crypto, s.keyBlock, true, (n) => this.host.randomBytes(n));
+    this.keyBlock = s.keyBlock.slice();
+    this.writeStates[s.epoch] = { cipher: write, seq: 0 };
+    this.writeEpoch = s.epoch;
+    this.readCipher = read;
+    this.readEpoch = s.epoch;
+    this.windows[s.epoch] = ReplayWindow.restore(s.window[0], s.window[1], s.window[2]);
+    this.readCid = s.ownCid ? s.ownCid.slice() : null;
+    this.writeCid = s.peerCid ? s.peerCid.slice() : null;
+    if (s.maxFragmentLength) {
+      this.mfl = s.maxFragmentLength as MaxFragmentLength;
+      this.maxPlaintext = mflBytes(this.mfl);
+    }
+    if (s.session.length) {
+      const sess = importSession(s.session);
+      this.sessionId = sess.id;
+      this.master = sess.masterSecret;
+      this.emsNegotiated = sess.extendedMasterSecret;
+    }
+    this.sequenceSource = next;
+    this.woken = true;
+    this.resumed = true;
+    this.phase = 'done';
+    this.established(false);
+  }
+
   /** The session for later resumption (a copy: the caller stores it sealed and wipes it). Null before the handshake. */
   exportSession(): DtlsSession | null {
     if (this._state !== 'established' || !this.master || this.sessionId.length === 0 || !this.suite) return null;
@@ -459,7 +561,7 @@ export class DtlsClient extends DtlsConnection {
 
   protected override dispose(): void {
     super.dispose();
-    wipe(this.psk, this.master, this.privateKey);
+    wipe(this.psk, this.master, this.privateKey, this.keyBlock);
     this.master = null;
   }
 

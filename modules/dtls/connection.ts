@@ -51,7 +51,7 @@ export abstract class DtlsConnection implements DatagramChannel {
   protected readonly writeStates: WriteState[] = [{ cipher: null, seq: 0 }];
   protected writeEpoch = 0;
   protected readEpoch = 0;
-  private readCipher: RecordCipher | null = null;
+  protected readCipher: RecordCipher | null = null;
   /** Keys for the next read epoch, installed by the subclass, activated by the peer's ChangeCipherSpec. */
   protected pendingRead: RecordCipher | null = null;
   protected windows: ReplayWindow[] = [new ReplayWindow()];
