@@ -327,7 +327,10 @@ export abstract class DtlsConnection implements DatagramChannel {
       this.stats.droppedRecords++;
       return;
     }
-    if (rec.epoch > 0 && rec.epoch === this.readEpoch && rec.sequence > window.highest) this.advancedByLastDatagram = true;
+    if (rec.epoch > 0 && rec.epoch === this.readEpoch && rec.sequence > window.highest) {
+      this.advancedByLastDatagram = true;
+      this.onAuthenticatedNewer();
+    }
     if (plaintext.length > this.maxPlaintext && rec.epoch > 0) {
       throw new DtlsAlert(AlertLevel.fatal, AlertDescription.record_overflow, `record of ${plaintext.length} bytes over the ${this.maxPlaintext}-byte limit`);
     }
@@ -376,6 +379,9 @@ export abstract class DtlsConnection implements DatagramChannel {
       }
     }
   }
+
+  /** An authenticated record newer than any before arrived (before its content is handled): RFC 9146 §6 hook. */
+  protected onAuthenticatedNewer(): void {}
 
   /** The epoch of the record that carried the message being handled. */
   protected handshakeEpoch = 0;

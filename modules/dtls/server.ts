@@ -335,10 +335,21 @@ export class DtlsServerConnection extends DtlsConnection {
     return this.readCid;
   }
 
-  /** @internal The client moved (RFC 9146 §6): later records go to its new address. */
-  moveTo(peer: string, reply: (d: Uint8Array) => void): void {
-    this.peer = peer;
-    this.reply = reply;
+  /** @internal Where the datagram being handled came from, when that is not `peer` (set by the server around it). */
+  candidate: { peer: string; reply: (d: Uint8Array) => void } | null = null;
+
+  /**
+   * RFC 9146 §6: the client moved. The address changes as soon as an authenticated record newer than any before
+   * arrives from the new one, before that record's content is handled, so that the answer goes to the new address.
+   */
+  protected override onAuthenticatedNewer(): void {
+    const c = this.candidate;
+    if (!c) return;
+    this.candidate = null;
+    const old = this.peer;
+    this.peer = c.peer;
+    this.reply = c.reply;
+    this.server.peerMoved(this, old);
   }
 
   /** Sends a HelloRequest (RFC 5246 §7.4.1.1); our client answers no_renegotiation. */
@@ -427,13 +438,11 @@ export class DtlsServer {
       // newer record (so a replayed or forged datagram from elsewhere cannot divert the traffic).
       const conn = this.byCid.get(toHex(cid));
       if (!conn || conn.state === 'closed') return;
-      conn.receiveDatagram(datagram);
-      if (conn.advancedByLastDatagram && conn.peer !== peer && (conn.state as string) !== 'closed') {
-        if (this.connections.get(conn.peer) === conn) this.connections.delete(conn.peer);
-        this.connections.get(peer)?.close();
-        conn.moveTo(peer, reply);
-        this.connections.set(peer, conn);
-        this.addressChanges++;
+      conn.candidate = conn.peer !== peer ? { peer, reply } : null;
+      try {
+        conn.receiveDatagram(datagram);
+      } finally {
+        conn.candidate = null;
       }
       return;
     }
@@ -490,6 +499,15 @@ export class DtlsServer {
   storeSession(s: DtlsSession): void {
     this.sessions.push(s);
     while (this.sessions.length > 32) wipe(this.sessions.shift()!.masterSecret);
+  }
+
+  /** @internal A connection now answers to `conn.peer` instead of `old`. */
+  peerMoved(conn: DtlsServerConnection, old: string): void {
+    if (this.connections.get(old) === conn) this.connections.delete(old);
+    const there = this.connections.get(conn.peer);
+    if (there && there !== conn) there.close();
+    this.connections.set(conn.peer, conn);
+    this.addressChanges++;
   }
 
   /** @internal */
