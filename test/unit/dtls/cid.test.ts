@@ -105,6 +105,28 @@ describe('DTLS Connection ID (RFC 9146) in memory', () => {
     assert.equal(conn.peer, 'peer');
   });
 
+  it('an older record first seen from another address (delayed by someone on the path) does not move the connection', async () => {
+    const r = rig({ connectionId: new Uint8Array(0) }, { connectionIdLength: 4 });
+    const from = movable(r);
+    await handshake(r);
+    const conn = r.server.connection('peer') as DtlsServerConnection;
+    const got: string[] = [];
+    conn.onReceive = (d) => got.push(String.fromCharCode(...d));
+    // Record A is captured and held back; record B arrives normally.
+    const held: Uint8Array[] = [];
+    const inner = r.pipe.b.onReceive!;
+    r.pipe.b.onReceive = (d) => (held.length === 0 ? held.push(d) : inner(d));
+    r.client.send(text('A'));
+    r.client.send(text('B'));
+    r.host.clock.runAll();
+    assert.deepEqual(got, ['B']);
+    from.peer = '203.0.113.66:6666';
+    inner(held[0]);
+    assert.deepEqual(got, ['B', 'A'], 'A is new to the window and authentic: delivered');
+    assert.equal(r.server.addressChanges, 0, 'but not newer than B: the address stays');
+    assert.equal(conn.peer, 'peer');
+  });
+
   it('a record with another CID is dropped', async () => {
     const r = rig({ connectionId: Uint8Array.of(1, 2, 3) }, { connectionIdLength: 4 });
     await handshake(r);
