@@ -390,6 +390,8 @@ function firstClientHello(datagram: Uint8Array): { ch: ClientHello; raw: Uint8Ar
 export class DtlsServer {
   /** Called when a client completes a handshake; the connection is a DatagramChannel. */
   onConnection: ((conn: DtlsServerConnection) => void) | null = null;
+  /** Called when a connection moved to a new peer address by its CID (RFC 9146 §6); `conn.peer` is the new one. */
+  onPeerMoved: ((conn: DtlsServerConnection, oldPeer: string) => void) | null = null;
   /** Called when a connection ends (close_notify: reason null). */
   onConnectionClosed: ((conn: DtlsServerConnection, reason: Error | null) => void) | null = null;
   private readonly connections = new Map<string, DtlsServerConnection>();
@@ -508,6 +510,7 @@ export class DtlsServer {
     if (there && there !== conn) there.close();
     this.connections.set(conn.peer, conn);
     this.addressChanges++;
+    this.onPeerMoved?.(conn, old);
   }
 
   /** @internal */
