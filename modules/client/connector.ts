@@ -14,6 +14,7 @@ import { X509Error } from '../x509/errors';
 import type { DtlsClientOptions } from '../dtls/client';
 import type { CoapConfig } from '../coap/endpoint';
 import { exportSession, importSession, wipeSession, type DtlsSession } from '../dtls/session';
+import { sleepInto, takeSleepState, wipeSleepState, type SleepStore } from '../dtls/sleep';
 import type { KeyStore } from '../store/key-store';
 import type { Host } from '../host';
 import type { DataModel } from '../lwm2m/data-model';
@@ -35,6 +36,8 @@ export interface OpenedChannel {
   resumed?: boolean;
   /** The negotiated DTLS cipher suite (IANA number). */
   cipherSuite?: number;
+  /** True when the channel is a connection woken from deep sleep (no handshake at all). */
+  woken?: boolean;
 }
 
 /** How the client reaches a server. Hosts with a modem or SMS provide their own. */
@@ -60,6 +63,23 @@ export interface UdpDtlsConnectorOptions {
    * validity periods are not checked (the other checks are); with Usage 3 (the default) they never are (RFC 7671 §5.1).
    */
   wallClock?: () => number | undefined;
+  /**
+   * Connections that survive deep sleep (modules/dtls/sleep.ts): before the host sleeps, `sleepConnection` seals
+   * the connection here; the next `open` for the account wakes it with no handshake. If the server has forgotten
+   * it, the caller's request times out and the next `open` falls back to resumption, then to a full handshake.
+   */
+  sleep?: SleepStore;
+}
+
+/** KeyStore name of an account's sleeping connection. */
+export function sleepName(account: ServerAccount): string {
+  return `dtls.sleep.${account.securityIid}.${account.ssid ?? 'bs'}`;
+}
+
+/** Seals an opened DTLS channel for deep sleep (no close_notify). False when it cannot sleep. */
+export function sleepConnection(opened: OpenedChannel, account: ServerAccount, store: SleepStore): boolean {
+  if (!(opened.channel instanceof DtlsClient)) return false;
+  return sleepInto(opened.channel, store, sleepName(account));
 }
 
 /**
@@ -174,6 +194,8 @@ export class UdpDtlsConnector implements Connector {
     const psk = dm.secret(account.securityIid, 5);
     if (!psk || psk.length === 0) throw new ClientError('bad-config', `${account.uri}: no Secret Key (0/${account.securityIid}/5) for PSK mode`);
     if (account.identity.length === 0) throw new ClientError('bad-config', `${account.uri}: no PSK identity (0/${account.securityIid}/3)`);
+    const woken = this.wake(account, address, uri.port);
+    if (woken) return woken;
     const socket = this.host.udp(this.opts.localAddress === undefined ? { port: 0 } : { port: 0, address: this.opts.localAddress });
     const lower = udpChannel(socket, address, uri.port);
     const session = this.opts.sessions?.load(account) ?? undefined;
@@ -204,11 +226,33 @@ export class UdpDtlsConnector implements Connector {
     return { channel: client, security: 'dtls-psk', session: () => client.exportSession(), resumed: client.resumed, cipherSuite: client.negotiated.cipherSuite ?? undefined };
   }
 
+  /** A sealed sleeping connection for the account, woken on a fresh socket (a new NAT mapping is fine with a CID). */
+  private wake(account: ServerAccount, address: string, port: number): OpenedChannel | null {
+    if (!this.opts.sleep) return null;
+    const w = takeSleepState(this.opts.sleep, sleepName(account));
+    if (!w) return null;
+    const lower = udpChannel(this.host.udp!({ port: 0 }), address, port);
+    let client: DtlsClient;
+    try {
+      client = new DtlsClient(this.host, lower, { ...(this.opts.dtls as DtlsClientOptions), wake: w });
+    } catch (e) {
+      lower.close();
+      this.host.log('warn', 'dtls: sealed sleep state unusable, handshaking instead', { uri: account.uri });
+      return null;
+    } finally {
+      wipeSleepState(w.state);
+    }
+    const security = account.securityMode === SecurityMode.RPK ? 'dtls-rpk' : account.securityMode === SecurityMode.Certificate ? 'dtls-x509' : 'dtls-psk';
+    return { channel: client, security, session: () => client.exportSession(), resumed: true, woken: true, cipherSuite: client.negotiated.cipherSuite ?? undefined };
+  }
+
   /** Security Modes 1 and 2: TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8, the only suite RFC 7925 §4.3/§4.4 asks for. */
   private async openEcdsa(account: ServerAccount, dm: DataModel, uriHost: string, address: string, port: number): Promise<OpenedChannel> {
     if (account.cipherSuites.length > 0 && account.cipherSuites.indexOf(CipherSuiteId.TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8) < 0) {
       throw new ClientError('unsupported-security', `${account.uri}: Security Mode ${account.securityMode} needs TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 (0xC0AE) in 0/${account.securityIid}/16`);
     }
+    const woken = this.wake(account, address, port);
+    if (woken) return woken;
     const certificate = ecdsaCredentials(account, dm, uriHost.replace(/^\[|\]$/g, ''), this.opts, this.host.crypto);
     const lower = udpChannel(this.host.udp!({ port: 0 }), address, port);
     const session = this.opts.sessions?.load(account) ?? undefined;

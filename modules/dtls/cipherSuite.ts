@@ -16,9 +16,12 @@ export type KeyExchange = 'psk' | 'ecdhe_psk' | 'ecdhe_ecdsa';
 export interface RecordCipher {
   /** Bytes a record's fragment grows by at most (explicit nonce/IV, tag/MAC, padding). */
   readonly overhead: number;
-  seal(type: number, epoch: number, seq: number, plaintext: Uint8Array): Uint8Array;
+  /** With `cid`, a tls12_cid record: `plaintext` is the DTLSInnerPlaintext and the RFC 9146 §5 additional data is used. */
+  seal(type: number, epoch: number, seq: number, plaintext: Uint8Array, cid?: Uint8Array): Uint8Array;
   /** The plaintext, or null when the record does not authenticate (the caller drops it silently). */
-  open(type: number, epoch: number, seq: number, fragment: Uint8Array): Uint8Array | null;
+  open(type: number, epoch: number, seq: number, fragment: Uint8Array, cid?: Uint8Array): Uint8Array | null;
+  /** Whether the suite protects tls12_cid records (the AEAD suites here). */
+  readonly supportsCid: boolean;
   dispose(): void;
 }
 
@@ -55,8 +58,28 @@ function pseudoHeader(epoch: number, seq: number, type: number, length: number, 
 }
 
 
+/**
+ * RFC 9146 §5 additional data of a tls12_cid record: seq_num_placeholder (8 × 0xff) | tls12_cid | cid_length |
+ * tls12_cid | version | epoch | sequence_number | cid | length_of_DTLSInnerPlaintext.
+ */
+export function cidAdditionalData(epoch: number, seq: number, cid: Uint8Array, innerLength: number): Uint8Array {
+  const ad = new Uint8Array(23 + cid.length);
+  ad.fill(0xff, 0, 8);
+  ad[8] = 25;
+  ad[9] = cid.length;
+  ad[10] = 25;
+  ad[11] = DTLS12 >>> 8;
+  ad[12] = DTLS12 & 0xff;
+  writeSeqNum(ad, 13, epoch, seq);
+  ad.set(cid, 21);
+  ad[21 + cid.length] = innerLength >>> 8;
+  ad[22 + cid.length] = innerLength & 0xff;
+  return ad;
+}
+
 class Ccm8Cipher implements RecordCipher {
   readonly overhead = 16;
+  readonly supportsCid = true;
   private readonly nonce = new Uint8Array(12);
   // The AAD, rebuilt for each record (all of it is on the wire). Per connection, not per module: a preloaded
   // module's buffers are read-only on a device.
@@ -67,20 +90,22 @@ class Ccm8Cipher implements RecordCipher {
   ) {
     this.nonce.set(salt, 0);
   }
-  seal(type: number, epoch: number, seq: number, plaintext: Uint8Array): Uint8Array {
+  seal(type: number, epoch: number, seq: number, plaintext: Uint8Array, cid?: Uint8Array): Uint8Array {
     writeSeqNum(this.nonce, 4, epoch, seq);
-    const sealed = ccmSeal(this.aes, this.nonce, pseudoHeader(epoch, seq, type, plaintext.length, this.aad), plaintext, 8);
+    const ad = cid ? cidAdditionalData(epoch, seq, cid, plaintext.length) : pseudoHeader(epoch, seq, type, plaintext.length, this.aad);
+    const sealed = ccmSeal(this.aes, this.nonce, ad, plaintext, 8);
     const out = new Uint8Array(8 + sealed.length);
     out.set(this.nonce.subarray(4), 0);
     out.set(sealed, 8);
     return out;
   }
-  open(type: number, epoch: number, seq: number, fragment: Uint8Array): Uint8Array | null {
+  open(type: number, epoch: number, seq: number, fragment: Uint8Array, cid?: Uint8Array): Uint8Array | null {
     if (fragment.length < 16) return null;
     // The explicit nonce is the sender's choice; RFC 6655 has it equal epoch||seq but we use what it sent.
     this.nonce.set(fragment.subarray(0, 8), 4);
+    const ad = cid ? cidAdditionalData(epoch, seq, cid, fragment.length - 16) : pseudoHeader(epoch, seq, type, fragment.length - 16, CCM_AAD);
     try {
-      return ccmOpen(this.aes, this.nonce, pseudoHeader(epoch, seq, type, fragment.length - 16, this.aad), fragment.subarray(8), 8);
+      return ccmOpen(this.aes, this.nonce, ad, fragment.subarray(8), 8);
     } catch {
       return null;
     }
@@ -93,6 +118,8 @@ class Ccm8Cipher implements RecordCipher {
 
 class CbcSha256Cipher implements RecordCipher {
   readonly overhead = 16 + 32 + 16;
+  /** RFC 9146 §5 defines the MAC input for CBC too; not implemented here: CID is not negotiated with this suite. */
+  readonly supportsCid = false;
   constructor(
     private readonly crypto: CryptoProvider,
     private readonly aes: BlockCipher,

@@ -22,6 +22,7 @@ import { DtlsAlert, DtlsError } from './errors';
 import type { Extensions } from './extensions/index';
 import { type MaxFragmentLength, mflBytes, mflFromBytes } from './extensions/maxFragmentLength';
 import { SECP256R1 } from './extensions/supportedGroups';
+import { MAX_CID } from './extensions/connectionId';
 import type { RetransmitOptions } from './flight';
 import { marshalClientHello } from './handshake/clientHello';
 import { unmarshalFinished } from './handshake/finished';
@@ -30,7 +31,8 @@ import { unmarshalHelloVerifyRequest } from './handshake/helloVerifyRequest';
 import { marshalClientKeyExchange, MAX_PSK_IDENTITY, unmarshalServerKeyExchange } from './handshake/keyExchange';
 import { type ServerHello, unmarshalServerHello, unmarshalServerHelloDone } from './handshake/serverHello';
 import { extendedMasterSecret, keyBlock, masterSecret, pskPremasterSecret, verifyData } from './keys';
-import type { DtlsSession } from './session';
+import { type DtlsSession, exportSession, importSession } from './session';
+import type { SleepState } from './sleep';
 import { ReplayWindow } from './replay';
 
 export interface DtlsClientOptions {
@@ -55,6 +57,16 @@ export interface DtlsClientOptions {
   /** A session to resume (abbreviated handshake); falls back to a full handshake if the server declines. */
   session?: DtlsSession;
   limits?: ConnectionLimits;
+  /**
+   * Offer DTLS Connection ID (RFC 9146) with this CID of ours (0..32 bytes; empty: we want none in records to
+   * us but will send the server's). Only with CCM_8 suites.
+   */
+  connectionId?: Uint8Array;
+  /**
+   * Wake a sleeping connection instead of a handshake (see sleep.ts / `DtlsClient.wake`): the sealed state, and
+   * where every write sequence number comes from from now on (a durable, reserved-ahead counter).
+   */
+  wake?: { state: SleepState; nextSequence: () => number };
   /** Misbehaviour for negative tests of servers only. */
   test?: { omitCertificateVerify?: boolean };
 }
@@ -82,6 +94,11 @@ export class DtlsClient extends DtlsConnection {
   private mfl: MaxFragmentLength | undefined;
   private serverKeyExchange: { hint: Uint8Array; publicKey?: Uint8Array } | null = null;
   private readonly privateKey: Uint8Array | null = null;
+  private keyBlock: Uint8Array | null = null;
+  /** Set once the connection was sealed for sleep or woken: write sequence numbers then come from here. */
+  private sequenceSource: (() => number) | null = null;
+  /** True when this connection was restored from a sealed sleep state (no handshake). */
+  woken = false;
   /** ECDHE_ECDSA: the certificate types the server chose (RFC 7250), its key, whether it asked for ours. */
   private serverCertType = CertificateType.X509;
   private clientCertType = CertificateType.X509;
@@ -100,6 +117,16 @@ export class DtlsClient extends DtlsConnection {
   ) {
     super(host, lower.maxDatagramSize, options.retransmit, options.limits);
     const cert = options.certificate;
+    if (options.wake) {
+      this.identity = new Uint8Array(0);
+      this.psk = new Uint8Array(0);
+      this.opts = options;
+      this.suites = [];
+      lower.onReceive = (d) => this.receiveDatagram(d);
+      lower.onClose = (reason) => this.terminate(reason ?? new DtlsError('closed', 'transport closed'));
+      this.restoreFromSleep(options.wake.state, options.wake.nextSequence);
+      return;
+    }
     if (options.psk !== undefined || !cert) {
       if (!(options.psk instanceof Uint8Array) || options.psk.length < 1 || options.psk.length > 64) throw new DtlsError('bad-config', 'psk must be 1..64 bytes');
     }
@@ -141,7 +168,10 @@ export class DtlsClient extends DtlsConnection {
       const ecdsa = this.suites.some((s) => s.keyExchange === 'ecdhe_ecdsa');
       // RFC 7250 §4: a client that only has a raw public key says so; X.509 is the default and needs no extension.
       const rpk = ecdsa && this.opts.certificate?.type === 'rpk' ? [CertificateType.RawPublicKey] : undefined;
+      const cid = this.opts.connectionId;
+      if (cid && (cid.length > MAX_CID || this.suites.some((s) => s.keyExchange === 'ecdhe_psk'))) throw new DtlsError('bad-config', 'connectionId: at most 32 bytes, and only with CCM_8 suites');
       this.offered = {
+        connectionId: cid ? cid.slice() : undefined,
         signatureAlgorithms: ecdsa ? [ECDSA_SHA256] : undefined,
         clientCertificateTypes: rpk,
         serverCertificateTypes: rpk,
@@ -294,6 +324,11 @@ export class DtlsClient extends DtlsConnection {
     this.suite = suite;
     // RFC 7250 §4: without the extension in the ServerHello the type is X.509.
     this.serverCertType = sh.extensions.serverCertificateTypes?.[0] ?? CertificateType.X509;
+    // RFC 9146 §3: from epoch 1 on we send the server's CID and expect ours.
+    if (sh.extensions.connectionId) {
+      this.writeCid = sh.extensions.connectionId.slice();
+      this.readCid = this.offered.connectionId!.slice();
+    }
     this.clientCertType = sh.extensions.clientCertificateTypes?.[0] ?? CertificateType.X509;
     // The server type is one we offered (checkServerExtensions: RPK only when we asked, X.509 when absent); the
     // client type is only answered with a CertificateRequest (RFC 7250 §4) and checked there.
@@ -324,6 +359,7 @@ export class DtlsClient extends DtlsConnection {
     if (e.unknown?.length) throw refuse(`extension ${e.unknown[0].type}`);
     if (e.supportedGroups) throw refuse('supported_groups');
     if (e.signatureAlgorithms) throw refuse('signature_algorithms');
+    if (e.connectionId && !this.offered.connectionId) throw refuse('connection_id');
     for (const [got, offered, name] of [[e.clientCertificateTypes, this.offered.clientCertificateTypes, 'client_certificate_type'], [e.serverCertificateTypes, this.offered.serverCertificateTypes, 'server_certificate_type']] as const) {
       if (!got) continue;
       if (!offered) throw refuse(name);
@@ -343,7 +379,9 @@ export class DtlsClient extends DtlsConnection {
     const suite = this.suite!;
     const kb = keyBlock(this.crypto, this.master!, this.clientRandom, this.serverRandom, suite.keyBlockLength);
     const { write, read } = suite.ciphers(this.crypto, kb, true, (n) => this.host.randomBytes(n));
-    wipe(kb);
+    // Kept (and wiped on close) only so that the connection can be sealed for sleep.
+    wipe(this.keyBlock);
+    this.keyBlock = kb;
     this.writeStates[1] = { cipher: write, seq: 0 };
     this.pendingRead = read;
     this.exportKeys(this.clientRandom, this.master!);
@@ -426,6 +464,85 @@ export class DtlsClient extends DtlsConnection {
     s?.resolve();
   }
 
+  /**
+   * The state to seal before deep sleep (epoch, keys, CIDs, replay window; plus the resumption session). The
+   * caller must make every later write sequence number come from a durable counter raised to `nextSequence`
+   * (see `sleepInto` in sleep-store.ts), then drop the connection without close_notify (`suspend()`).
+   */
+  sleepState(): { state: SleepState; nextSequence: number } | null {
+    if (this._state !== 'established' || !this.keyBlock || !this.suite) return null;
+    const session = this.exportSession();
+    const blob = session ? exportSession(session) : new Uint8Array(0);
+    if (session) wipe(session.masterSecret);
+    return {
+      state: {
+        cipherSuite: this.suite.id,
+        maxFragmentLength: this.mfl ?? 0,
+        epoch: this.writeEpoch,
+        ownCid: this.readCid ? this.readCid.slice() : null,
+        peerCid: this.writeCid ? this.writeCid.slice() : null,
+        window: this.windows[this.readEpoch].snapshot(),
+        keyBlock: this.keyBlock.slice(),
+        session: blob,
+      },
+      nextSequence: this.writeStates[this.writeEpoch].seq,
+    };
+  }
+
+  /** From now on write sequence numbers come from `next` (a durable counter already raised past the last one used). */
+  useSequenceSource(next: () => number): void {
+    this.sequenceSource = next;
+  }
+
+  protected override nextWriteSeq(ws: { seq: number }): number {
+    if (this.sequenceSource && this.writeEpoch > 0 && ws === this.writeStates[this.writeEpoch]) {
+      const v = this.sequenceSource();
+      ws.seq = v + 1;
+      return v;
+    }
+    return ws.seq++;
+  }
+
+  /** Drops the connection for deep sleep: no close_notify (the server keeps it), keys wiped here, transport closed. */
+  suspend(): void {
+    if (this._state === 'closed') return;
+    this.terminate(null);
+    const lower = this.lower;
+    lower.onReceive = null;
+    lower.onClose = null;
+    lower.close();
+  }
+
+  private restoreFromSleep(s: SleepState, next: () => number): void {
+    const suite = suiteById(s.cipherSuite);
+    if (!suite || s.keyBlock.length !== suite.keyBlockLength) throw new DtlsError('bad-config', 'sleep state for an unknown suite');
+    this.suite = suite;
+    const { write, read } = suite.ciphers(this.crypto, s.keyBlock, true, (n) => this.host.randomBytes(n));
+    this.keyBlock = s.keyBlock.slice();
+    this.writeStates[s.epoch] = { cipher: write, seq: 0 };
+    this.writeEpoch = s.epoch;
+    this.readCipher = read;
+    this.readEpoch = s.epoch;
+    this.windows[s.epoch] = ReplayWindow.restore(s.window[0], s.window[1], s.window[2]);
+    this.readCid = s.ownCid ? s.ownCid.slice() : null;
+    this.writeCid = s.peerCid ? s.peerCid.slice() : null;
+    if (s.maxFragmentLength) {
+      this.mfl = s.maxFragmentLength as MaxFragmentLength;
+      this.maxPlaintext = mflBytes(this.mfl);
+    }
+    if (s.session.length) {
+      const sess = importSession(s.session);
+      this.sessionId = sess.id;
+      this.master = sess.masterSecret;
+      this.emsNegotiated = sess.extendedMasterSecret;
+    }
+    this.sequenceSource = next;
+    this.woken = true;
+    this.resumed = true;
+    this.phase = 'done';
+    this.established(false);
+  }
+
   /** The session for later resumption (a copy: the caller stores it sealed and wipes it). Null before the handshake. */
   exportSession(): DtlsSession | null {
     if (this._state !== 'established' || !this.master || this.sessionId.length === 0 || !this.suite) return null;
@@ -433,6 +550,11 @@ export class DtlsClient extends DtlsConnection {
   }
 
   /** Negotiated parameters, for logs and tests (no secrets). */
+  /** The negotiated CIDs (RFC 9146): ours (in records to us) and the server's (in records we send); null without. */
+  get connectionIds(): { own: Uint8Array; peer: Uint8Array } | null {
+    return this.readCid && this.writeCid ? { own: this.readCid.slice(), peer: this.writeCid.slice() } : null;
+  }
+
   get negotiated(): { cipherSuite: number | null; extendedMasterSecret: boolean; maxFragmentLength: number | null; sessionId: Uint8Array; resumed: boolean; certificateType: CertificateType | null } {
     return { certificateType: this.suite?.keyExchange === 'ecdhe_ecdsa' ? this.serverCertType : null, cipherSuite: this.suite?.id ?? null, extendedMasterSecret: this.emsNegotiated, maxFragmentLength: this.mfl ? mflBytes(this.mfl) : null, sessionId: this.sessionId.slice(), resumed: this.resumed };
   }
@@ -445,7 +567,7 @@ export class DtlsClient extends DtlsConnection {
 
   protected override dispose(): void {
     super.dispose();
-    wipe(this.psk, this.master, this.privateKey);
+    wipe(this.psk, this.master, this.privateKey, this.keyBlock);
     this.master = null;
   }
 

@@ -16,7 +16,7 @@ import { DtlsAlert, DtlsError } from './errors';
 import { type FlightItem, RetransmitTimer, type RetransmitOptions } from './flight';
 import { fragmentHandshake, unmarshalHandshakeFragments } from './handshake/header';
 import { type HandshakeMessage, Reassembler } from './handshake/reassembler';
-import { marshalRecord, parseRecords, type Record } from './record';
+import { marshalCidRecord, marshalRecord, parseRecords, type Record } from './record';
 import { ReplayWindow } from './replay';
 
 export type ConnectionState = 'handshake' | 'established' | 'closed';
@@ -52,7 +52,7 @@ export abstract class DtlsConnection implements DatagramChannel {
   protected readonly writeStates: WriteState[] = [{ cipher: null, seq: 0 }];
   protected writeEpoch = 0;
   protected readEpoch = 0;
-  private readCipher: RecordCipher | null = null;
+  protected readCipher: RecordCipher | null = null;
   /** Keys for the next read epoch, installed by the subclass, activated by the peer's ChangeCipherSpec. */
   protected pendingRead: RecordCipher | null = null;
   protected windows: ReplayWindow[] = [new ReplayWindow()];
@@ -72,6 +72,17 @@ export abstract class DtlsConnection implements DatagramChannel {
   protected readonly retransmit: RetransmitTimer;
   /** Records of the next epoch that arrived before the ChangeCipherSpec (reordering). */
   private ahead: Record[] = [];
+  /**
+   * RFC 9146 Connection IDs, from epoch 1 on: the CID we put in records we send (the peer's choice; null or
+   * empty: plain records) and the one we expect in records we receive (our choice; null or empty: plain records).
+   */
+  protected writeCid: Uint8Array | null = null;
+  protected readCid: Uint8Array | null = null;
+  /**
+   * True when the last datagram fed in carried an authenticated record of the current epoch newer than any
+   * before it: RFC 9146 §6 lets a peer's address change only on such a record.
+   */
+  advancedByLastDatagram = false;
 
   constructor(
     protected readonly host: Host,
@@ -112,9 +123,24 @@ export abstract class DtlsConnection implements DatagramChannel {
   protected sealRecord(type: ContentType, epoch: number, plaintext: Uint8Array): Uint8Array {
     const ws = this.writeStates[epoch];
     if (ws.seq > MAX_SEQUENCE) throw new DtlsError('closed', 'record sequence numbers exhausted');
-    const seq = ws.seq++;
+    const seq = this.nextWriteSeq(ws);
+    const cid = this.writeCid;
+    if (epoch > 0 && ws.cipher && cid && cid.length > 0) {
+      // RFC 9146 §4: DTLSInnerPlaintext = content | real_type | zeros (we add no padding).
+      const inner = new Uint8Array(plaintext.length + 1);
+      inner.set(plaintext);
+      inner[plaintext.length] = type;
+      const fragment = ws.cipher.seal(ContentType.tls12_cid, epoch, seq, inner, cid);
+      inner.fill(0);
+      return marshalCidRecord(epoch, seq, cid, fragment);
+    }
     const fragment = ws.cipher ? ws.cipher.seal(type, epoch, seq, plaintext) : plaintext;
     return marshalRecord(type, epoch, seq, fragment);
+  }
+
+  /** The next write sequence number of an epoch (a hook: a sleeping connection reserves them ahead). */
+  protected nextWriteSeq(ws: WriteState): number {
+    return ws.seq++;
   }
 
   private sendDatagram(d: Uint8Array): void {
@@ -252,8 +278,9 @@ export abstract class DtlsConnection implements DatagramChannel {
     if (this._state === 'closed') return;
     this.stats.datagramsReceived++;
     this.stats.bytesReceived += datagram.length;
+    this.advancedByLastDatagram = false;
     try {
-      for (const rec of parseRecords(datagram)) {
+      for (const rec of parseRecords(datagram, this.readCid?.length ?? 0)) {
         if ((this._state as ConnectionState) === 'closed') return;
         this.receiveRecord(rec);
       }
@@ -274,20 +301,42 @@ export abstract class DtlsConnection implements DatagramChannel {
       this.stats.droppedRecords++;
       return;
     }
+    // RFC 9146 §3/§4: once a non-empty CID of ours is in force, protected records must carry it, and only it.
+    const wantCid = rec.epoch > 0 && this.readCid && this.readCid.length > 0 ? this.readCid : null;
+    if (rec.type === ContentType.tls12_cid ? !wantCid || !equalCid(rec.cid!, wantCid) : wantCid) {
+      this.stats.droppedRecords++;
+      return;
+    }
     let plaintext = rec.fragment;
+    let type: number = rec.type;
     if (this.readCipher) {
-      const opened = this.readCipher.open(rec.type, rec.epoch, rec.sequence, rec.fragment);
+      const opened = this.readCipher.open(rec.type, rec.epoch, rec.sequence, rec.fragment, rec.cid);
       if (!opened) {
         this.stats.droppedRecords++;
         return;
       }
       plaintext = opened;
+      if (rec.type === ContentType.tls12_cid) {
+        // The real type is the last non-zero byte; zeros after it are padding.
+        let n = plaintext.length;
+        while (n > 0 && plaintext[n - 1] === 0) n--;
+        if (n === 0) throw new DtlsAlert(AlertLevel.fatal, AlertDescription.unexpected_message, 'tls12_cid record without a content type');
+        type = plaintext[n - 1];
+        plaintext = plaintext.subarray(0, n - 1);
+      }
+    } else if (rec.type === ContentType.tls12_cid) {
+      this.stats.droppedRecords++;
+      return;
+    }
+    if (rec.epoch > 0 && rec.epoch === this.readEpoch && rec.sequence > window.highest) {
+      this.advancedByLastDatagram = true;
+      this.onAuthenticatedNewer();
     }
     if (plaintext.length > this.maxPlaintext && rec.epoch > 0) {
       throw new DtlsAlert(AlertLevel.fatal, AlertDescription.record_overflow, `record of ${plaintext.length} bytes over the ${this.maxPlaintext}-byte limit`);
     }
     window.accept(rec.sequence);
-    switch (rec.type) {
+    switch (type) {
       case ContentType.handshake:
         this.receiveHandshake(plaintext, rec.epoch);
         break;
@@ -331,6 +380,9 @@ export abstract class DtlsConnection implements DatagramChannel {
       }
     }
   }
+
+  /** An authenticated record newer than any before arrived (before its content is handled): RFC 9146 §6 hook. */
+  protected onAuthenticatedNewer(): void {}
 
   /** The epoch of the record that carried the message being handled. */
   protected handshakeEpoch = 0;
@@ -432,4 +484,10 @@ function joinParts(parts: Uint8Array[], size: number): Uint8Array {
     o += p.length;
   }
   return out;
+}
+
+function equalCid(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -9,6 +9,8 @@ export enum ContentType {
   alert = 21,
   handshake = 22,
   application_data = 23,
+  /** RFC 9146 §4: a record with a Connection ID. */
+  tls12_cid = 25,
 }
 
 export enum HandshakeType {

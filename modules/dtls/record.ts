@@ -20,6 +20,20 @@ export interface Record extends RecordHeader {
   fragment: Uint8Array;
   /** The whole record on the wire (header + fragment), a view. */
   raw: Uint8Array;
+  /** tls12_cid records (RFC 9146 §4): the CID, a view. */
+  cid?: Uint8Array;
+}
+
+/**
+ * A tls12_cid record (RFC 9146 §4): type 25 | version | epoch | seq48 | cid | length | encrypted DTLSInnerPlaintext.
+ */
+export function marshalCidRecord(epoch: number, sequence: number, cid: Uint8Array, fragment: Uint8Array): Uint8Array {
+  const plain = marshalRecord(ContentType.tls12_cid, epoch, sequence, fragment);
+  const out = new Uint8Array(plain.length + cid.length);
+  out.set(plain.subarray(0, 11), 0);
+  out.set(cid, 11);
+  out.set(plain.subarray(11), 11 + cid.length);
+  return out;
 }
 
 export function marshalRecordHeader(h: RecordHeader, w: ByteWriter): void {
@@ -49,6 +63,12 @@ export function marshalRecord(type: ContentType, epoch: number, sequence: number
   return out;
 }
 
+/** The CID of the first tls12_cid record of a datagram, given the length the receiver assigns, or null. */
+export function peekCid(datagram: Uint8Array, cidLength: number): Uint8Array | null {
+  if (cidLength <= 0 || datagram.length < RECORD_HEADER_LENGTH + cidLength || datagram[0] !== ContentType.tls12_cid) return null;
+  return datagram.subarray(11, 11 + cidLength);
+}
+
 function knownType(t: number): boolean {
   return t === ContentType.change_cipher_spec || t === ContentType.alert || t === ContentType.handshake || t === ContentType.application_data;
 }
@@ -58,12 +78,26 @@ function knownType(t: number): boolean {
  * claims more bytes than remain, or a fragment over 2^14 + 2048, ends the datagram.
  * Each iteration consumes at least 13 bytes, so the loop is bounded by the datagram length.
  */
-export function parseRecords(datagram: Uint8Array): Record[] {
+export function parseRecords(datagram: Uint8Array, cidLength = 0): Record[] {
   const out: Record[] = [];
   let o = 0;
   const d = datagram;
   while (d.length - o >= RECORD_HEADER_LENGTH) {
     const type = d[o];
+    if (type === ContentType.tls12_cid) {
+      // RFC 9146 §4: only the receiver knows the CID length; without one assigned the rest is unreadable.
+      const h = RECORD_HEADER_LENGTH + cidLength;
+      if (cidLength <= 0 || d.length - o < h) break;
+      const version = (d[o + 1] << 8) | d[o + 2];
+      const epoch = (d[o + 3] << 8) | d[o + 4];
+      const sequence = ((d[o + 5] << 8) | d[o + 6]) * 0x100000000 + (((d[o + 7] << 24) >>> 0) + ((d[o + 8] << 16) | (d[o + 9] << 8) | d[o + 10]));
+      const length = (d[o + 11 + cidLength] << 8) | d[o + 12 + cidLength];
+      const end = o + h + length;
+      if (length > MAX_CIPHERTEXT || end > d.length) break;
+      if (version === DTLS12) out.push({ type, version, epoch, sequence, length, cid: d.subarray(o + 11, o + 11 + cidLength), fragment: d.subarray(o + h, end), raw: d.subarray(o, end) });
+      o = end;
+      continue;
+    }
     const version = (d[o + 1] << 8) | d[o + 2];
     const epoch = (d[o + 3] << 8) | d[o + 4];
     const sequence = ((d[o + 5] << 8) | d[o + 6]) * 0x100000000 + (((d[o + 7] << 24) >>> 0) + ((d[o + 8] << 16) | (d[o + 9] << 8) | d[o + 10]));

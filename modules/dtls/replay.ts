@@ -45,4 +45,17 @@ export class ReplayWindow {
   get highest(): number {
     return this.top;
   }
+
+  /** The window as [top, lo, hi], to seal with a sleeping connection. */
+  snapshot(): [number, number, number] {
+    return [this.top, this.lo, this.hi];
+  }
+
+  static restore(top: number, lo: number, hi: number): ReplayWindow {
+    const w = new ReplayWindow();
+    w.top = top;
+    w.lo = lo >>> 0;
+    w.hi = hi >>> 0;
+    return w;
+  }
 }

@@ -6,7 +6,7 @@
  * Flights: 2 HelloVerifyRequest, 4 ServerHello [ServerKeyExchange] ServerHelloDone, 6 CCS Finished;
  * resumed: 4 ServerHello CCS Finished.
  */
-import { concat, constantTimeEqual, equalBytes, utf8Encode, wipe } from '../bytes/index';
+import { concat, constantTimeEqual, equalBytes, toHex, utf8Encode, wipe } from '../bytes/index';
 import type { Host } from '../host';
 import type { DatagramChannel, UdpSocket } from '../transport/types';
 import { type CipherSuite, suiteById } from './cipherSuite';
@@ -30,7 +30,7 @@ import { marshalServerKeyExchange, unmarshalClientKeyExchange } from './handshak
 import type { HandshakeMessage } from './handshake/reassembler';
 import { marshalServerHello } from './handshake/serverHello';
 import { extendedMasterSecret, keyBlock, masterSecret, pskPremasterSecret, verifyData } from './keys';
-import { marshalRecord, parseRecords } from './record';
+import { marshalRecord, parseRecords, peekCid } from './record';
 import type { DtlsSession } from './session';
 
 /** Hooks that make the server misbehave, for negative tests of the client only. */
@@ -70,6 +70,8 @@ export interface DtlsServerOptions {
   resumption?: boolean;
   retransmit?: RetransmitOptions;
   limits?: ConnectionLimits;
+  /** Agree to DTLS Connection ID (RFC 9146) when a client offers it, giving each client a CID of this many bytes (1..16). */
+  connectionIdLength?: number;
   /** Largest datagram towards clients. Default 1400. */
   maxDatagramSize?: number;
   test?: DtlsServerTestHooks;
@@ -103,8 +105,8 @@ export class DtlsServerConnection extends DtlsConnection {
 
   constructor(
     private readonly server: DtlsServer,
-    readonly peer: string,
-    private readonly reply: (d: Uint8Array) => void,
+    public peer: string,
+    private reply: (d: Uint8Array) => void,
     host: Host,
     private readonly opts: DtlsServerOptions,
     firstRecordSeq: number,
@@ -178,6 +180,13 @@ export class DtlsServerConnection extends DtlsConnection {
     if (hooks.forceMaxFragmentLength !== undefined) ext.maxFragmentLength = hooks.forceMaxFragmentLength as 1;
     if (hooks.extraExtensions) ext.unknown = hooks.extraExtensions;
     this.ems = !!ext.extendedMasterSecret;
+    const cidLen = this.opts.connectionIdLength ?? 0;
+    if (e.connectionId && cidLen > 0 && this.suite.keyExchange !== 'ecdhe_psk') {
+      const own = this.server.newConnectionId(this);
+      ext.connectionId = own;
+      this.readCid = own;
+      this.writeCid = e.connectionId.slice();
+    }
 
     const cached = ch.sessionId.length && this.opts.resumption !== false ? this.server.findSession(ch.sessionId) : null;
     const resume = cached && cached.cipherSuite === this.suite.id && cached.extendedMasterSecret === this.ems && ch.cipherSuites.indexOf(cached.cipherSuite) >= 0;
@@ -329,6 +338,28 @@ export class DtlsServerConnection extends DtlsConnection {
     }
   }
 
+  /** The CID this server gave the client (null without RFC 9146). */
+  get connectionId(): Uint8Array | null {
+    return this.readCid;
+  }
+
+  /** @internal Where the datagram being handled came from, when that is not `peer` (set by the server around it). */
+  candidate: { peer: string; reply: (d: Uint8Array) => void } | null = null;
+
+  /**
+   * RFC 9146 §6: the client moved. The address changes as soon as an authenticated record newer than any before
+   * arrives from the new one, before that record's content is handled, so that the answer goes to the new address.
+   */
+  protected override onAuthenticatedNewer(): void {
+    const c = this.candidate;
+    if (!c) return;
+    this.candidate = null;
+    const old = this.peer;
+    this.peer = c.peer;
+    this.reply = c.reply;
+    this.server.peerMoved(this, old);
+  }
+
   /** Sends a HelloRequest (RFC 5246 §7.4.1.1); our client answers no_renegotiation. */
   requestRenegotiation(): void {
     if (this._state !== 'established') throw new DtlsError('state', 'not established');
@@ -367,6 +398,8 @@ function firstClientHello(datagram: Uint8Array): { ch: ClientHello; raw: Uint8Ar
 export class DtlsServer {
   /** Called when a client completes a handshake; the connection is a DatagramChannel. */
   onConnection: ((conn: DtlsServerConnection) => void) | null = null;
+  /** Called when a connection moved to a new peer address by its CID (RFC 9146 §6); `conn.peer` is the new one. */
+  onPeerMoved: ((conn: DtlsServerConnection, oldPeer: string) => void) | null = null;
   /** Called when a connection ends (close_notify: reason null). */
   onConnectionClosed: ((conn: DtlsServerConnection, reason: Error | null) => void) | null = null;
   private readonly connections = new Map<string, DtlsServerConnection>();
@@ -390,8 +423,39 @@ export class DtlsServer {
     return mac.subarray(0, this.cookieLength);
   }
 
+  /** Connections by CID (hex), when RFC 9146 is on. */
+  private readonly byCid = new Map<string, DtlsServerConnection>();
+  /** Datagrams whose peer address changed and that moved a connection (RFC 9146 §6), for tests. */
+  addressChanges = 0;
+
+  /** @internal A fresh CID for a connection. */
+  newConnectionId(conn: DtlsServerConnection): Uint8Array {
+    const n = Math.max(1, Math.min(16, this.opts.connectionIdLength ?? 0));
+    for (;;) {
+      const cid = this.host.randomBytes(n);
+      const key = toHex(cid);
+      if (this.byCid.has(key)) continue;
+      this.byCid.set(key, conn);
+      return cid;
+    }
+  }
+
   /** Feeds one datagram from `peer` (any string naming the address); `reply` sends back to it. */
   handle(datagram: Uint8Array, peer: string, reply: (d: Uint8Array) => void, maxDatagram = this.opts.maxDatagramSize ?? 1400): void {
+    const cid = peekCid(datagram, this.opts.connectionIdLength ?? 0);
+    if (cid) {
+      // RFC 9146 §6: the CID, not the address, names the connection; the address follows only an authenticated,
+      // newer record (so a replayed or forged datagram from elsewhere cannot divert the traffic).
+      const conn = this.byCid.get(toHex(cid));
+      if (!conn || conn.state === 'closed') return;
+      conn.candidate = conn.peer !== peer ? { peer, reply } : null;
+      try {
+        conn.receiveDatagram(datagram);
+      } finally {
+        conn.candidate = null;
+      }
+      return;
+    }
     const existing = this.connections.get(peer);
     if (existing && existing.state !== 'closed') {
       // A new ClientHello (message_seq 0..1, epoch 0) on an established connection is a client that restarted.
@@ -449,6 +513,16 @@ export class DtlsServer {
     while (this.sessions.length > 32) wipe(this.sessions.shift()!.masterSecret);
   }
 
+  /** @internal A connection now answers to `conn.peer` instead of `old`. */
+  peerMoved(conn: DtlsServerConnection, old: string): void {
+    if (this.connections.get(old) === conn) this.connections.delete(old);
+    const there = this.connections.get(conn.peer);
+    if (there && there !== conn) there.close();
+    this.connections.set(conn.peer, conn);
+    this.addressChanges++;
+    this.onPeerMoved?.(conn, old);
+  }
+
   /** @internal */
   connectionEstablished(conn: DtlsServerConnection): void {
     this.onConnection?.(conn);
@@ -457,6 +531,8 @@ export class DtlsServer {
   /** @internal */
   connectionClosed(conn: DtlsServerConnection, reason: Error | null): void {
     if (this.connections.get(conn.peer) === conn) this.connections.delete(conn.peer);
+    const cid = conn.connectionId;
+    if (cid && this.byCid.get(toHex(cid)) === conn) this.byCid.delete(toHex(cid));
     this.onConnectionClosed?.(conn, reason);
   }
 

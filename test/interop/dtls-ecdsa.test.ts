@@ -14,7 +14,10 @@ import { DtlsAlert } from '../../modules/dtls/errors';
 import { privateKeyFromResource, publicKeyFromResource } from '../../modules/x509/keys';
 import { verifyChain, CertificateUsage } from '../../modules/x509/verify';
 import { nodeHost, udpConnect, sleep } from '../node/dtls/support';
-import { ensureCerts, freeUdpPort, peersAvailable, startGnutlsEcho, startOpenSslServer, startPionEcho, stopAllPeers } from '../../tools/peers/peers.mjs';
+import { ensureCerts, freeUdpPort, peersAvailable, startGnutlsEcho, startOpenSslClient, startOpenSslServer, startPionEcho, stopAllPeers, GNUTLS_RPK_PRIORITY } from '../../tools/peers/peers.mjs';
+import { DtlsServer, type DtlsServerConnection } from '../../modules/dtls/server';
+import { NodeUdpSocket } from '../../hosts/node/udp';
+import { spawn } from 'node:child_process';
 
 const have = peersAvailable();
 const certDir = path.join(os.tmpdir(), 'xs-lwm2m-certs');
@@ -153,5 +156,79 @@ describe('interop: ECDHE-ECDSA-CCM8 with X.509 against gnutls-serv, openssl s_se
     await echoRoundTrip(client, rx, 'x509 hello pion');
     await srv.waitFor(/HANDSHAKE .*suite=TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8/);
     client.close();
+  });
+});
+
+describe('interop: our DtlsServer (ECDHE-ECDSA-CCM8) against openssl s_client and gnutls-cli', function () {
+  this.timeout(30_000);
+  before(function () {
+    if (!have.gnutls || !have.openssl) this.skip();
+  });
+
+  async function ourServer(certificate: ConstructorParameters<typeof DtlsServer>[1]['certificate']) {
+    const sock = await NodeUdpSocket.open({ port: 0 });
+    const server = new DtlsServer(nodeHost(), { certificate });
+    server.listen(sock);
+    const got: string[] = [];
+    let client: DtlsServerConnection | null = null;
+    server.onConnection = (c) => {
+      client = c;
+      c.onReceive = (d) => {
+        got.push(dec(d));
+        c.send(enc('echo:' + dec(d)));
+      };
+    };
+    return { sock, server, got, client: () => client, port: sock.localPort };
+  }
+
+  it('openssl s_client with a client certificate: our server checks it (trust anchor = CA) and s_client checks ours', async () => {
+    const c = ensureCerts(certDir);
+    const s = await ourServer({
+      type: 'x509',
+      privateKey: privateKeyFromResource(pemToDer(c.serverKey)),
+      chain: [pemToDer(c.serverCert)],
+      requireClientCertificate: true,
+      verifyPeer: (_t, certs) => verifyChain(certs, { crypto: nodeHost().crypto, usage: CertificateUsage.TrustAnchorAssertion, pinned: pemToDer(c.caCert), peer: 'client' }).publicKey,
+    });
+    try {
+      const cli = await startOpenSslClient({ port: s.port, cert: c.clientCert, key: c.clientKey, caFile: c.caCert, cipher: 'ECDHE-ECDSA-AES128-CCM8' });
+      assert.equal(cli.info.cipher, 'ECDHE-ECDSA-AES128-CCM8');
+      cli.send('hello our server\n');
+      await until(() => s.got.length > 0);
+      assert.equal(s.got[0], 'hello our server\n');
+      await cli.waitFor(/echo:hello our server/);
+      assert.ok(s.client()!.clientPublicKey, 'client key known after CertificateVerify');
+      await cli.stop();
+    } finally {
+      s.server.close();
+      s.sock.close();
+    }
+  });
+
+  it('gnutls-cli with raw public keys both ways against our server', async () => {
+    const c = ensureCerts(certDir);
+    const clientPub = publicKeyFromResource(new Uint8Array(fs.readFileSync(c.clientPubDer)));
+    const s = await ourServer({ type: 'rpk', privateKey: privateKeyFromResource(pemToDer(c.serverKey)), requireClientCertificate: true, verifyPeer: pinnedRawPublicKey(clientPub) });
+    try {
+      const p = spawn('gnutls-cli', ['--udp', '-p', String(s.port), '127.0.0.1', '--rawpkkeyfile', c.clientKey, '--rawpkfile', c.clientPubPem, '--insecure', '--priority', GNUTLS_RPK_PRIORITY], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      p.stdout.on('data', (b) => (out += b));
+      p.stderr.on('data', (b) => (out += b));
+      try {
+        await until(() => /Handshake was completed/.test(out), 10_000).catch((e) => {
+          throw new Error(`${e.message}: ${out}`);
+        });
+        assert.ok(/Certificate type: Raw Public Key/.test(out), out);
+        p.stdin.write('rpk to our server\n');
+        await until(() => s.got.length > 0);
+        assert.equal(s.got[0], 'rpk to our server\n');
+        await until(() => /echo:rpk to our server/.test(out));
+      } finally {
+        p.kill();
+      }
+    } finally {
+      s.server.close();
+      s.sock.close();
+    }
   });
 });

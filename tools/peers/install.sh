@@ -102,3 +102,10 @@ else
   log "pion-relay up to date ($RELAY_BIN)"
 fi
 log "done"
+
+# ---- mbedTLS ssl_server2 (RFC 9146 Connection ID peer), from Debian trixie's source package ----
+if [[ $(id -u) -eq 0 ]] || [[ -x "$BUILD/mbedtls-ssl_server2" ]]; then
+  bash "$HERE/build-mbedtls.sh" || log "WARNING: mbedTLS ssl_server2 not built; the Connection ID interop tests will be skipped"
+else
+  log "not root: skipping the mbedTLS build (apt-get source needs the private apt lists); CID interop tests will be skipped"
+fi

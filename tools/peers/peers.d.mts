@@ -42,7 +42,7 @@ export function have(cmd: string): boolean;
 export function missingPeer(what: string): Error;
 export function peersAvailable(): {
   openssl: boolean; gnutls: boolean; libcoapGnutls: boolean; libcoapOpenssl: boolean; libcoapNotls: boolean;
-  pion: boolean; tshark: boolean; gammu: boolean;
+  pion: boolean; mbedtls: boolean; tshark: boolean; gammu: boolean;
 };
 export interface TestCerts {
   dir: string; caCert: string; caKey: string;
@@ -76,5 +76,9 @@ export function startPionRelay(o: { port: number; upstream: string; pskHex: stri
 export function startPionEcho(o: {
   port: number; pskHex?: string; hint?: string; suite?: SuiteName | 'psk-ccm' | 'psk-cbc' | 'ecdhe-ecdsa-ccm' | 'ecdhe-ecdsa-gcm' | string[];
   cert?: string; key?: string; clientCa?: string; ems?: 'request' | 'require' | 'disable'; mtu?: number; resume?: boolean; bin?: string;
+}): Promise<PeerHandle>;
+export const MBEDTLS_SERVER_BIN: string;
+export function startMbedtlsServer(o: {
+  port: number; pskHex?: string; cidHex?: string; ciphersuite?: string; exchanges?: number; keylogFile?: string; extraArgs?: string[];
 }): Promise<PeerHandle>;
 export function stopAllPeers(): Promise<void>;

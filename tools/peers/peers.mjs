@@ -107,7 +107,7 @@ export function missingPeer(what) {
 
 /**
  * Which peers are installed here (a suite whose peer is missing fails, see missingPeer).
- * @returns {{openssl:boolean, gnutls:boolean, libcoapGnutls:boolean, libcoapOpenssl:boolean, libcoapNotls:boolean, pion:boolean, tshark:boolean, gammu:boolean}}
+ * @returns {{openssl:boolean, gnutls:boolean, libcoapGnutls:boolean, libcoapOpenssl:boolean, libcoapNotls:boolean, pion:boolean, tshark:boolean, gammu:boolean, mbedtls:boolean}}
  */
 export function peersAvailable() {
   return {
@@ -117,6 +117,7 @@ export function peersAvailable() {
     libcoapOpenssl: have('coap-server-openssl') && have('coap-client-openssl'),
     libcoapNotls: have('coap-server-notls') && have('coap-client-notls'),
     pion: have(PION_ECHO_BIN),
+    mbedtls: have(MBEDTLS_SERVER_BIN),
     tshark: have('tshark'),
     gammu: have(DEBIAN_PYTHON) && spawnSync(DEBIAN_PYTHON, ['-c', 'import gammu']).status === 0,
   };
@@ -505,6 +506,34 @@ export async function startPionRelay(o) {
   const bin = o.bin ?? PION_RELAY_BIN;
   if (!have(bin)) throw new Error(`${bin} missing: run bash tools/peers/install.sh`);
   return launch({ name: 'pion-relay', cmd: bin, args, port: o.port, listenPorts: [o.port], readyLine: /^READY /m });
+}
+
+/** Where build-mbedtls.sh puts mbedTLS's ssl_server2 (Debian trixie source package, built here, never committed). */
+export const MBEDTLS_SERVER_BIN = path.join(PEERS_DIR, '.build', 'mbedtls-ssl_server2');
+
+/**
+ * mbedTLS 3.6 `ssl_server2` as a DTLS 1.2 server with RFC 9146 Connection ID (`cid=1 cid_val=<hex>`). It answers
+ * each application-data request with a short HTTP response ("HTTP/1.0 200 OK ..."), `exchanges` times, then waits
+ * for the next client. Prints "(Length of) peer CID" lines after the handshake. Binds 127.0.0.1.
+ * @param {object} o
+ * @param {number} o.port
+ * @param {string} [o.pskHex] PSK (with identity client1)
+ * @param {string} [o.cidHex] the server's own CID; '' for a zero-length CID; undefined: CID off
+ * @param {string} [o.ciphersuite] mbedTLS suite name, default TLS-PSK-WITH-AES-128-CCM-8
+ * @param {number} [o.exchanges] default 4
+ * @param {string} [o.keylogFile] NSS key log written by mbedTLS (nss_keylog=1)
+ * @param {string[]} [o.extraArgs]
+ * @returns {Promise<PeerHandle>}
+ */
+export async function startMbedtlsServer(o) {
+  if (!have(MBEDTLS_SERVER_BIN)) throw new Error(`${MBEDTLS_SERVER_BIN} missing: run bash tools/peers/build-mbedtls.sh`);
+  const args = ['server_addr=127.0.0.1', `server_port=${o.port}`, 'dtls=1', `exchanges=${o.exchanges ?? 4}`, 'hs_timeout=1000-8000',
+    `force_ciphersuite=${o.ciphersuite ?? 'TLS-PSK-WITH-AES-128-CCM-8'}`];
+  if (o.pskHex) args.push(`psk=${hexOk(o.pskHex, 'pskHex')}`, 'psk_identity=client1');
+  if (o.cidHex !== undefined) args.push('cid=1', `cid_val=${o.cidHex}`);
+  if (o.keylogFile) args.push('nss_keylog=1', `nss_keylog_file=${o.keylogFile}`);
+  args.push(...(o.extraArgs ?? []));
+  return launch({ name: 'mbedtls ssl_server2', cmd: MBEDTLS_SERVER_BIN, args, port: o.port, listenPorts: [o.port], readyLine: /Waiting for a remote connection/ });
 }
 
 /** Stops every peer started here and not yet stopped (e.g. in a mocha afterEach/after hook). */

@@ -9,6 +9,7 @@ import { decodeError, illegalParameter } from '../errors';
 import { marshalExtendedMasterSecret, unmarshalExtendedMasterSecret } from './extendedMasterSecret';
 import { type MaxFragmentLength, marshalMaxFragmentLength, unmarshalMaxFragmentLength } from './maxFragmentLength';
 import { marshalRenegotiationInfo, unmarshalRenegotiationInfo } from './renegotiationInfo';
+import { CONNECTION_ID, marshalConnectionId, unmarshalConnectionId } from './connectionId';
 import { marshalCertificateTypes, unmarshalCertificateTypes } from './certificateType';
 import { marshalSignatureAlgorithms, unmarshalSignatureAlgorithms } from './signatureAlgorithms';
 import { marshalEcPointFormats, marshalSupportedGroups, unmarshalEcPointFormats, unmarshalSupportedGroups } from './supportedGroups';
@@ -26,6 +27,8 @@ export interface Extensions {
   /** RFC 7250: the offered list (ClientHello) or the one chosen (ServerHello, length 1). */
   clientCertificateTypes?: number[];
   serverCertificateTypes?: number[];
+  /** RFC 9146: the CID the sender wants to receive (may be empty). */
+  connectionId?: Uint8Array;
   /** Extensions we do not implement, in arrival order (a server must ignore them; a client refuses them). */
   unknown?: { type: number; data: Uint8Array }[];
 }
@@ -41,6 +44,7 @@ export function marshalExtensions(e: Extensions, w: ByteWriter, fromServer = fal
   if (e.signatureAlgorithms) list.push([ExtensionType.signature_algorithms, marshalSignatureAlgorithms(e.signatureAlgorithms)]);
   if (e.clientCertificateTypes) list.push([ExtensionType.client_certificate_type, marshalCertificateTypes(e.clientCertificateTypes, fromServer)]);
   if (e.serverCertificateTypes) list.push([ExtensionType.server_certificate_type, marshalCertificateTypes(e.serverCertificateTypes, fromServer)]);
+  if (e.connectionId) list.push([CONNECTION_ID, marshalConnectionId(e.connectionId)]);
   if (e.extendedMasterSecret) list.push([ExtensionType.extended_master_secret, marshalExtendedMasterSecret()]);
   if (e.maxFragmentLength) list.push([ExtensionType.max_fragment_length, marshalMaxFragmentLength(e.maxFragmentLength)]);
   for (const u of e.unknown ?? []) list.push([u.type, u.data]);
@@ -90,6 +94,9 @@ export function unmarshalExtensions(r: ByteReader, fromServer = false): Extensio
         break;
       case ExtensionType.server_certificate_type:
         e.serverCertificateTypes = unmarshalCertificateTypes(data, fromServer);
+        break;
+      case CONNECTION_ID:
+        e.connectionId = unmarshalConnectionId(data);
         break;
       default:
         (e.unknown ??= []).push({ type, data });

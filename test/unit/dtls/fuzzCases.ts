@@ -11,6 +11,10 @@ import { unmarshalAlert } from '../../../modules/dtls/alert';
 import { Reassembler } from '../../../modules/dtls/handshake/reassembler';
 import { HandshakeType } from '../../../modules/dtls/constants';
 import { rig, BARE } from './fixtures';
+import { marshalCertificate, unmarshalCertificate } from '../../../modules/dtls/handshake/certificate';
+import { marshalCertificateRequest, unmarshalCertificateRequest } from '../../../modules/dtls/handshake/certificateRequest';
+import { marshalEcdheEcdsaServerKeyExchange, marshalEcdhParams, unmarshalCertificateVerify, unmarshalEcdheEcdsaServerKeyExchange, unmarshalEcdhClientKeyExchange } from '../../../modules/dtls/handshake/signed';
+import { marshalCidRecord } from '../../../modules/dtls/record';
 
 export function mutate(p: Prng, input: Uint8Array): Uint8Array {
   let d: Uint8Array = input.slice();
@@ -33,7 +37,15 @@ export function mutate(p: Prng, input: Uint8Array): Uint8Array {
 const seeds = (): Uint8Array[] => {
   const ch = marshalClientHello({ version: 0xfefd, random: new Uint8Array(32).fill(1), sessionId: new Uint8Array(32).fill(2), cookie: new Uint8Array(16).fill(3), cipherSuites: [0xc0a8, 0xc037, 0xff], compressionMethods: [0], extensions: { extendedMasterSecret: true, maxFragmentLength: 2, renegotiationInfo: true, supportedGroups: [23], ecPointFormats: [0] } });
   const sh = marshalServerHello({ version: 0xfefd, random: new Uint8Array(32).fill(4), sessionId: new Uint8Array(32).fill(5), cipherSuite: 0xc0a8, compressionMethod: 0, extensions: { extendedMasterSecret: true, renegotiationInfo: true } });
-  return [ch, sh, marshalHandshake(HandshakeType.client_hello, 0, ch), Uint8Array.of(0xfe, 0xff, 2, 9, 9), Uint8Array.of(0, 7, 99, 108, 105, 101, 110, 116, 49), Uint8Array.of(2, 40)];
+  const point = new Uint8Array(65).fill(9);
+  point[0] = 4;
+  const sig = new Uint8Array(64).fill(0x81);
+  const rpkHello = marshalClientHello({ version: 0xfefd, random: new Uint8Array(32), sessionId: new Uint8Array(0), cookie: new Uint8Array(0), cipherSuites: [0xc0ae], compressionMethods: [0], extensions: { signatureAlgorithms: [0x0403], clientCertificateTypes: [2], serverCertificateTypes: [2], connectionId: Uint8Array.of(1, 2), supportedGroups: [23], ecPointFormats: [0] } });
+  const rpkServerHello = marshalServerHello({ version: 0xfefd, random: new Uint8Array(32), sessionId: new Uint8Array(0), cipherSuite: 0xc0ae, compressionMethod: 0, extensions: { clientCertificateTypes: [2], serverCertificateTypes: [2], connectionId: Uint8Array.of(7) } });
+  return [rpkHello, rpkServerHello, marshalCertificate(0, [new Uint8Array(40).fill(0x30), new Uint8Array(3)]), marshalCertificate(2, [new Uint8Array(91).fill(0x30)]),
+    marshalEcdheEcdsaServerKeyExchange(marshalEcdhParams(point), sig), marshalCertificateRequest({ certificateTypes: [64], signatureAlgorithms: [0x0403] }),
+    marshalCidRecord(1, 5, Uint8Array.of(1, 2, 3, 4), new Uint8Array(30)),
+    ch, sh, marshalHandshake(HandshakeType.client_hello, 0, ch), Uint8Array.of(0xfe, 0xff, 2, 9, 9), Uint8Array.of(0, 7, 99, 108, 105, 101, 110, 116, 49), Uint8Array.of(2, 40)];
 };
 
 export interface ParserFuzzResult {
@@ -59,6 +71,12 @@ export function fuzzParsers(seed: number, cases: number): ParserFuzzResult {
       while (r.pop());
     },
     (d) => parseRecords(d),
+    (d) => unmarshalCertificate(p.int(2) ? 2 : 0, d),
+    unmarshalCertificateRequest,
+    unmarshalEcdheEcdsaServerKeyExchange,
+    unmarshalCertificateVerify,
+    unmarshalEcdhClientKeyExchange,
+    (d) => parseRecords(d, 1 + p.int(5)),
   ];
   const res: ParserFuzzResult = { alerts: 0, accepted: 0, foreign: 0, examples: [] };
   for (let i = 0; i < cases; i++) {

@@ -144,7 +144,7 @@ function toHexSeq(rec: Uint8Array): string {
 
 describe('DTLS handshake: refusing a misbehaving server', () => {
   const cases: [string, Parameters<typeof rig>[1], number][] = [
-    ['a cipher suite we did not offer', { test: { forceCipherSuite: 0xc0ae } }, AlertDescription.illegal_parameter],
+    ['a cipher suite we did not offer', { test: { forceCipherSuite: 0xc0ac } }, AlertDescription.illegal_parameter],
     ['a compression method we did not offer', { test: { forceCompression: 1 } }, AlertDescription.illegal_parameter],
     ['an unknown extension', { test: { extraExtensions: [{ type: 0x1234, data: new Uint8Array(0) }] } }, AlertDescription.unsupported_extension],
     ['max_fragment_length we did not offer', { test: { forceMaxFragmentLength: 2 } }, AlertDescription.unsupported_extension],
