@@ -28,6 +28,11 @@ export interface AtCommandOptions {
   finals?: readonly string[];
   /** More final result codes meaning failure, e.g. 'SEND FAIL'. */
   failures?: readonly string[];
+  /**
+   * The response carries binary data whose length a header announces (capture group 1): after the header
+   * line (`afterLine`, Quectel +QIRD) or after the header's comma on the same line (`inline`, SIMCom +CARECV).
+   */
+  binary?: { afterLine?: RegExp; inline?: RegExp };
 }
 
 export interface AtResponse {
@@ -35,6 +40,8 @@ export interface AtResponse {
   lines: string[];
   /** The final result code that ended the command. */
   final: string;
+  /** Binary data announced by a `binary` header (a copy). */
+  data?: Uint8Array;
 }
 
 export interface AtEngineOptions {
@@ -59,6 +66,7 @@ interface Pending {
   lines: string[];
   echoSeen: boolean;
   internal: boolean;
+  data?: Uint8Array;
 }
 
 interface Subscriber {
@@ -103,7 +111,7 @@ export class AtEngine {
     this.maxLines = opts.maxLines ?? 64;
     this.maxQueued = opts.maxQueued ?? 16;
     this.unresponsiveAfter = opts.unresponsiveAfter ?? 3;
-    this.reader = new AtLineReader({ line: (t) => this.onLine(t), prompt: () => this.onPrompt() }, opts.maxLineLength ?? 1200);
+    this.reader = new AtLineReader({ line: (t) => this.onLine(t), prompt: () => this.onPrompt(), raw: (d) => this.onRaw(d) }, opts.maxLineLength ?? 1200);
     stream.onData = (d) => this.reader.feed(d);
   }
 
@@ -174,6 +182,8 @@ export class AtEngine {
     this.active = p;
     if (!p.internal) this.stats.commands++;
     this.reader.promptExpected = p.o.data !== undefined;
+    const bin = p.o.binary;
+    this.reader.rawHooks = bin ? { afterLine: bin.afterLine ? (l) => lengthOf(bin.afterLine!, l) : undefined, inline: bin.inline ? (l) => lengthOf(bin.inline!, l) : undefined } : null;
     this.timer = this.host.setTimer(p.o.timeoutMs ?? this.defaultTimeoutMs, () => this.onTimeout(p));
     this.stream.write(ascii(p.cmd + '\r'));
   }
@@ -188,6 +198,7 @@ export class AtEngine {
     this.stopTimer();
     this.active = null;
     this.reader.promptExpected = false;
+    this.reader.rawHooks = null;
     if (result instanceof Error) p.reject(result);
     else {
       this.stats.consecutiveTimeouts = 0;
@@ -218,6 +229,11 @@ export class AtEngine {
     }
   }
 
+  private onRaw(d: Uint8Array): void {
+    const p = this.active;
+    if (p && !p.internal) p.data = d.slice();
+  }
+
   private onPrompt(): void {
     const p = this.active;
     if (!p) return;
@@ -240,7 +256,7 @@ export class AtEngine {
       }
       const final = this.finalOf(p, text);
       if (final) {
-        this.finish(p, final === 'ok' ? { lines: p.lines, final: text } : errorOf(p.cmd, text));
+        this.finish(p, final === 'ok' ? { lines: p.lines, final: text, ...(p.data ? { data: p.data } : {}) } : errorOf(p.cmd, text));
         return;
       }
       if (p.o.prefix && text.startsWith(p.o.prefix)) {
@@ -293,6 +309,11 @@ export class AtEngine {
       }
     }
   }
+}
+
+function lengthOf(re: RegExp, line: string): number | null {
+  const m = re.exec(line);
+  return m ? Number(m[1]) : null;
 }
 
 function commandName(cmd: string): string {
