@@ -137,7 +137,7 @@ describe('SMS security terminated on the UICC, end to end (simulated card, local
       const r = await orig(apdu);
       if (apdu[1] === 0xc0 && (apdu[0] & 3) !== 0 && r.length > 40) {
         hits++;
-        r[5] ^= 0x01;
+        r[r.length - 3] ^= 0x01; // last R-MAC byte: the record itself still deciphers
       }
       return r;
     };
