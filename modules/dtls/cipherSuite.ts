@@ -103,7 +103,7 @@ class Ccm8Cipher implements RecordCipher {
     if (fragment.length < 16) return null;
     // The explicit nonce is the sender's choice; RFC 6655 has it equal epoch||seq but we use what it sent.
     this.nonce.set(fragment.subarray(0, 8), 4);
-    const ad = cid ? cidAdditionalData(epoch, seq, cid, fragment.length - 16) : pseudoHeader(epoch, seq, type, fragment.length - 16, CCM_AAD);
+    const ad = cid ? cidAdditionalData(epoch, seq, cid, fragment.length - 16) : pseudoHeader(epoch, seq, type, fragment.length - 16, this.aad);
     try {
       return ccmOpen(this.aes, this.nonce, ad, fragment.subarray(8), 8);
     } catch {

@@ -126,12 +126,20 @@ function applyAll(dm: DataModel, entries: BootstrapEntry[]): void {
   }
 }
 
+export interface BoundSession {
+  iccid: string;
+  session: Scp03Session;
+  channel: CardChannel;
+  /** Wipes the session keys and closes the logical channel. */
+  close(): Promise<void>;
+}
+
 /**
- * Reads the bootstrap information from the card and applies it. Throws SmartcardBootstrapError with
- * nothing applied when the card is not the provisioned one, the channel cannot be opened, a MAC fails,
- * the files do not parse, or the data model's Bootstrap-Write validation refuses the content.
+ * Opens an SCP03 session with the PKCS#15 / LwM2M application of the card this device was provisioned
+ * with: ICCID binding checked on the basic channel, then a logical channel, SELECT by AID, INITIALIZE
+ * UPDATE / EXTERNAL AUTHENTICATE with the sealed static keys. Throws SmartcardBootstrapError.
  */
-export async function bootstrapFromSmartcard(o: SmartcardBootstrapOptions): Promise<SmartcardBootstrapResult> {
+export async function openBoundSession(o: Omit<SmartcardBootstrapOptions, 'dataModel'>): Promise<BoundSession> {
   const rec = o.keys.get(KEY_SCP03);
   const iccidRec = o.keys.get(KEY_ICCID);
   if (!rec || rec.length !== 34 || !iccidRec) {
@@ -145,7 +153,6 @@ export async function bootstrapFromSmartcard(o: SmartcardBootstrapOptions): Prom
   const basic = new CardChannel(o.transport);
   let channel: CardChannel | undefined;
   let session: Scp03Session | undefined;
-  let entries: BootstrapEntry[] = [];
   try {
     let iccid: string;
     try {
@@ -159,25 +166,56 @@ export async function bootstrapFromSmartcard(o: SmartcardBootstrapOptions): Prom
       channel = await basic.openChannel();
       await selectAid(plainSender(channel), Uint8Array.from(PKCS15_AID));
       session = await Scp03Session.open(channel, { keys, level, crypto: o.crypto, hostChallenge: o.host.randomBytes(8) });
-      entries = await readBootstrapInformation(session);
+    } catch (e) {
+      if (e instanceof Scp03Error) fail('secure-channel', `SCP03: ${e.message}`);
+      if (e instanceof ApduError) fail('card', `${e.message}${e.sw ? ` (${swHex(e.sw)})` : ''}`);
+      throw e;
+    }
+    const s = session;
+    const ch = channel;
+    return {
+      iccid,
+      session: s,
+      channel: ch,
+      close: async () => {
+        s.close();
+        await ch.close().catch(() => undefined);
+      },
+    };
+  } catch (e) {
+    session?.close();
+    if (channel) await channel.close().catch(() => undefined);
+    throw e;
+  } finally {
+    wipe(keys.enc, keys.mac);
+  }
+}
+
+/**
+ * Reads the bootstrap information from the card and applies it. Throws SmartcardBootstrapError with
+ * nothing applied when the card is not the provisioned one, the channel cannot be opened, a MAC fails,
+ * the files do not parse, or the data model's Bootstrap-Write validation refuses the content.
+ */
+export async function bootstrapFromSmartcard(o: SmartcardBootstrapOptions): Promise<SmartcardBootstrapResult> {
+  const bound = await openBoundSession(o);
+  let entries: BootstrapEntry[] = [];
+  try {
+    try {
+      entries = await readBootstrapInformation(bound.session);
     } catch (e) {
       if (e instanceof Scp03Error) fail('secure-channel', `SCP03: ${e.message}`);
       if (e instanceof Pkcs15Error) fail('format', e.message);
-      if (e instanceof ApduError) {
-        // a card that rejects our C-MAC answers 6982 and drops the channel (Amendment D §6.2.4)
-        fail(session ? 'secure-channel' : 'card', `${e.message}${e.sw ? ` (${swHex(e.sw)})` : ''}`);
-      }
+      // a card that rejects our C-MAC answers 6982 and drops the channel (Amendment D §6.2.4)
+      if (e instanceof ApduError) fail('secure-channel', `${e.message}${e.sw ? ` (${swHex(e.sw)})` : ''}`);
       throw e;
     }
     // Validate the whole set on a scratch model first, so a refusal leaves the device untouched.
     applyAll(new DataModel(), entries);
     applyAll(o.dataModel, entries);
     o.host.log('info', 'uicc: bootstrap from smartcard applied', { objects: entries.map((e) => e.objectId) });
-    return { iccid, objects: entries.map((e) => e.objectId) };
+    return { iccid: bound.iccid, objects: entries.map((e) => e.objectId) };
   } finally {
-    session?.close();
     for (const e of entries) wipe(e.tlv);
-    wipe(keys.enc, keys.mac);
-    if (channel) await channel.close().catch(() => undefined);
+    await bound.close();
   }
 }

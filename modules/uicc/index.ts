@@ -11,6 +11,6 @@ export {
   type Scp03Keys, type SessionKeys, type InitUpdateResponse, type OpenOptions,
 } from './scp03';
 export * from './usat';
-export { bootstrapFromSmartcard, provisionSmartcardBinding, readIccid, readBootstrapInformation, KEY_SCP03, KEY_ICCID, type SmartcardBinding, type SmartcardBootstrapOptions, type SmartcardBootstrapResult } from './bootstrap';
-export { UiccSmsTerminal, EF_LWM2M_MT, EF_LWM2M_MO, MAX_PROACTIVE, MAX_CARD_PAYLOAD, recordPayload, type UiccSmsOptions, type CardDelivery } from './sms-card';
+export { bootstrapFromSmartcard, openBoundSession, provisionSmartcardBinding, readIccid, readBootstrapInformation, KEY_SCP03, KEY_ICCID, type SmartcardBinding, type SmartcardBootstrapOptions, type SmartcardBootstrapResult, type BoundSession } from './bootstrap';
+export { UiccSmsTerminal, EF_LWM2M_MT, EF_LWM2M_MO, MAX_PROACTIVE, MAX_CARD_PAYLOAD, EXCHANGE_RECORD, recordPayload, type UiccSmsOptions, type CardDelivery } from './sms-card';
 export { CardSmsChannel } from './sms-channel';

@@ -10,7 +10,7 @@
  * command: nothing reaches the client and nothing is sent back.
  *
  * Both records hold the payload as one BER-TLV data object with tag 80, padded with FF to the record
- * length (255), so a payload is at most {@link MAX_CARD_PAYLOAD} bytes.
+ * length ({@link EXCHANGE_RECORD}), so a payload is at most {@link MAX_CARD_PAYLOAD} bytes.
  *
  * MO: the terminal writes the plaintext with UPDATE RECORD to EF(LwM2M-MO); the applet protects it
  * and issues SEND SHORT MESSAGE proactive commands carrying the SMS-SUBMIT TPDUs; the terminal sends
@@ -19,7 +19,7 @@
 import { equalBytes } from '../bytes/index';
 import { SW, swHex } from './apdu';
 import { parseBerTlv, tlv } from './ber-tlv';
-import { ApduError, BerTlvError, UsatError } from './errors';
+import { ApduError, BerTlvError, Scp03Error, SmartcardBootstrapError, UsatError } from './errors';
 import { plainSender, readRecord, selectPath, updateRecord, type CommandSender } from './files';
 import { CardChannel, type ApduTransport } from './transport';
 import {
@@ -29,8 +29,12 @@ import {
 /** Default full paths of the two exchange files (DF 7F50 is the LwM2M / PKCS#15 application DF). */
 export const EF_LWM2M_MT = Object.freeze([0x3f, 0x00, 0x7f, 0x50, 0x6f, 0x01]);
 export const EF_LWM2M_MO = Object.freeze([0x3f, 0x00, 0x7f, 0x50, 0x6f, 0x02]);
-/** Largest payload one record carries (255 - tag - 2-byte length). */
-export const MAX_CARD_PAYLOAD = 252;
+/**
+ * Record length of the exchange files: 223 keeps a record, R-ENC padded (224) plus its R-MAC (8), inside
+ * one short response. The largest payload is that minus the tag and a 2-byte length.
+ */
+export const EXCHANGE_RECORD = 223;
+export const MAX_CARD_PAYLOAD = EXCHANGE_RECORD - 3;
 /** Proactive commands handled per envelope before the terminal gives up on the card. */
 export const MAX_PROACTIVE = 8;
 
@@ -40,6 +44,12 @@ export interface UiccSmsOptions {
   sendSms(tpdu: Uint8Array): Promise<boolean>;
   mtPath?: Uint8Array;
   moPath?: Uint8Array;
+  /**
+   * Opens a secure channel for the exchange files (e.g. `() => openBoundSession(...)`): the MT plaintext
+   * is then read with R-MAC/R-ENC and the MO payload written with C-MAC/C-DEC, so a device on the card
+   * interface can neither inject nor read them. Without it the files are accessed in plain.
+   */
+  secure?: () => Promise<{ session: CommandSender; close(): Promise<void> }>;
 }
 
 export interface CardDelivery {
@@ -80,11 +90,23 @@ export class UiccSmsTerminal {
   /** Asks the card to protect and send `payload`. Returns how many SMS were sent. */
   async send(payload: Uint8Array): Promise<number> {
     if (payload.length < 1 || payload.length > MAX_CARD_PAYLOAD) throw new UsatError(`MO payload must be 1..${MAX_CARD_PAYLOAD} bytes`);
-    await selectPath(this.sender, this.mo.subarray(2));
-    const r = await updateRecord(this.sender, 1, tlv(0x80, payload));
+    const r = await this.withFiles(async (s) => {
+      await selectPath(s, this.mo.subarray(2));
+      return updateRecord(s, 1, tlv(0x80, payload));
+    });
     const d = await this.proactive(r.sw);
     if (d.sent === 0) throw new UsatError('the card sent no SMS for the MO payload');
     return d.sent;
+  }
+
+  private async withFiles<T>(job: (s: CommandSender) => Promise<T>): Promise<T> {
+    if (!this.o.secure) return job(this.sender);
+    const c = await this.o.secure();
+    try {
+      return await job(c.session);
+    } finally {
+      await c.close();
+    }
   }
 
   private async proactive(sw: number): Promise<CardDelivery> {
@@ -106,11 +128,21 @@ export class UiccSmsTerminal {
       if (cmd.type === CommandType.REFRESH && cmd.qualifier === 0x01) {
         const list = cmd.objects.find((x) => x.tag === CTag.fileList);
         const files = list ? parseFileList(list.value) : [];
-        if (files.some((p) => equalBytes(p, this.mt))) {
-          await selectPath(this.sender, this.mt.subarray(2));
-          payload = recordPayload(await readRecord(this.sender, 1));
-        }
         result = Result.ok;
+        if (files.some((p) => equalBytes(p, this.mt))) {
+          try {
+            payload = await this.withFiles(async (s) => {
+              // Le from the FCP: a 6Cxx re-issue would break the SCP03 MAC chain
+              const fc = await selectPath(s, this.mt.subarray(2));
+              return recordPayload(await readRecord(s, 1, fc.recordLength));
+            });
+          } catch (e) {
+            // a record that does not read back intact (MAC failure, card error) releases nothing
+            if (!(e instanceof ApduError || e instanceof UsatError || e instanceof Scp03Error || e instanceof SmartcardBootstrapError)) throw e;
+            payload = null;
+            result = Result.terminalUnable;
+          }
+        }
       } else if (cmd.type === CommandType.SEND_SHORT_MESSAGE) {
         const tp = cmd.objects.find((x) => x.tag === CTag.smsTpdu);
         if (tp && (await this.o.sendSms(tp.value.slice()))) {
@@ -129,7 +161,7 @@ export class UiccSmsTerminal {
 /** The payload object (tag 80) of an exchange record; FF padding after it is allowed. */
 export function recordPayload(rec: Uint8Array): Uint8Array {
   try {
-    const objs = parseBerTlv(rec, { maxDepth: 1, maxElements: 1, maxLength: MAX_CARD_PAYLOAD });
+    const objs = parseBerTlv(rec, { maxDepth: 1, maxElements: 1, maxLength: 255 });
     if (objs.length !== 1 || objs[0].tag !== 0x80) throw new UsatError('exchange record holds no payload object');
     return objs[0].value.slice();
   } catch (e) {

@@ -3,7 +3,7 @@
  * ApduTransport (and through any AT+CSIM front end via modules/uicc/csim.ts):
  *  - file system: MF 3F00 with EF ICCID 2FE2; DF 7F50 = the PKCS#15 application (AID A0 00 00 00 63
  *    "PKCS-15") with EF(ODF) 5031, EF(DODF-bootstrap) 4401, the bootstrap file 4402, and the LwM2M SMS
- *    exchange files EF(LwM2M-MT) 6F01 and EF(LwM2M-MO) 6F02 (linear fixed, one 255-byte record);
+ *    exchange files EF(LwM2M-MT) 6F01 and EF(LwM2M-MO) 6F02 (linear fixed, one 223-byte record);
  *  - logical channels (MANAGE CHANNEL), SELECT by AID / path, READ BINARY, READ RECORD, UPDATE BINARY/RECORD;
  *  - T=0 style answers: data comes back through 61xx + GET RESPONSE, a wrong Le gets 6Cxx;
  *  - GlobalPlatform SCP03 on the application (see scp03-card.ts): the PKCS#15 files are readable only
@@ -21,6 +21,7 @@ import { tlv, parseOne } from '../../modules/uicc/ber-tlv';
 import { encodeIccid } from '../../modules/uicc/files';
 import { PKCS15_AID, BOOTSTRAP_LABEL } from '../../modules/uicc/pkcs15';
 import type { ApduTransport } from '../../modules/uicc/transport';
+import { EXCHANGE_RECORD } from '../../modules/uicc/sms-card';
 import {
   CommandType, Device, encodeProactiveCommand, fileListObject, parseSmsPpDownload, parseTerminalResponse, smsTpduObject,
 } from '../../modules/uicc/usat';
@@ -61,6 +62,8 @@ export interface SimUiccOptions {
   bootstrap: Uint8Array;
   /** The LwM2M SMS applet (optional): Security Object resources 7, 8, 9 as the server shares them. */
   sms?: { keyParameters: Uint8Array; secretKeys: Uint8Array; serverNumber: string; host: Pick<Host, 'now' | 'randomBytes'> };
+  /** EF(LwM2M-MT)/(LwM2M-MO) reachable without SCP03 (default false: a session with the device keys is needed). */
+  plainSmsFiles?: boolean;
   /** Answer data through 61xx / GET RESPONSE (default true). */
   t0?: boolean;
 }
@@ -81,7 +84,7 @@ export class CardCounters implements CounterSource {
   }
 }
 
-const RECORD = 255;
+const RECORD = EXCHANGE_RECORD;
 const u16 = (v: number) => Uint8Array.of(v >> 8, v & 0xff);
 
 /** The PKCS#15 structures of the simulated card: EF(ODF) → EF(DODF-bootstrap) → bootstrap file. */
@@ -120,7 +123,7 @@ export class SimUicc implements ApduTransport {
     const rec = (fid: number, read: Access, write: Access): EfNode => ({ kind: 'ef', fid, structure: 'linear', data: new Uint8Array(RECORD).fill(0xff), recordLength: RECORD, read, write });
     const { odf, dodf } = pkcs15Files();
     this.app = { kind: 'df', fid: 0x7f50, aid: Uint8Array.from(PKCS15_AID), children: new Map() };
-    for (const n of [ef(0x5031, odf, 'session', 'admin'), ef(0x4401, dodf, 'session', 'admin'), ef(0x4402, o.bootstrap.slice(), 'session', 'admin'), rec(0x6f01, 'always', 'never'), rec(0x6f02, 'never', 'always')]) this.app.children.set(n.fid, n);
+    for (const n of [ef(0x5031, odf, 'session', 'admin'), ef(0x4401, dodf, 'session', 'admin'), ef(0x4402, o.bootstrap.slice(), 'session', 'admin'), rec(0x6f01, o.plainSmsFiles ? 'always' : 'session', 'never'), rec(0x6f02, 'never', o.plainSmsFiles ? 'always' : 'session')]) this.app.children.set(n.fid, n);
     this.mf = { kind: 'df', fid: 0x3f00, children: new Map() };
     this.mf.children.set(0x2fe2, ef(0x2fe2, encodeIccid(o.iccid), 'always', 'never'));
     this.mf.children.set(0x7f50, this.app);

@@ -23,7 +23,9 @@ import { Lwm2mTestServer } from '../../../tools/lwm2m-server';
 import { SmsServerGateway } from '../../../tools/uicc-sim/sms-gateway';
 import { TemperatureObject } from '../../unit/lwm2m/fixtures';
 import type { ResourceContent } from '../../../modules/lwm2m/types';
-import { makeCard } from '../../unit/uicc/fixtures';
+import { DEVICE_ENC, DEVICE_MAC, ICCID, makeCard } from '../../unit/uicc/fixtures';
+import { KeyStore } from '../../../modules/store/key-store';
+import { openBoundSession, provisionSmartcardBinding } from '../../../modules/uicc/bootstrap';
 
 const EP = 'sms-card-dev';
 const RES7 = fromHex('1212' + '1600' + 'bfff01'); // KIc KID SPI1 SPI2 TAR (AES, CC + ciphering + counter higher, no PoR)
@@ -61,7 +63,12 @@ describe('SMS security terminated on the UICC, end to end (simulated card, local
       toDevice: (tpdu) => void channel.deliver(tpdu),
     });
     // the modem: every SEND SHORT MESSAGE the card issues goes out as AT+CMGS to the network
-    const terminal = new UiccSmsTerminal({ transport: card, sendSms: async (tpdu) => { smsOut.push(tpdu); gateway.fromDevice(tpdu); return true; } });
+    // the device's card binding (ICCID + SCP03 key set) sealed in its KeyStore: the exchange files are
+    // read and written only inside an SCP03 session with the card it was provisioned with
+    const keys = KeyStore.open(host, 'keys');
+    provisionSmartcardBinding(keys, { iccid: ICCID, kvn: 0x30, enc: fromHex(DEVICE_ENC), mac: fromHex(DEVICE_MAC) });
+    const secure = () => openBoundSession({ transport: card, keys, host, crypto: host.crypto });
+    const terminal = new UiccSmsTerminal({ transport: card, secure, sendSms: async (tpdu) => { smsOut.push(tpdu); gateway.fromDevice(tpdu); return true; } });
     await terminal.start();
     channel = new CardSmsChannel(terminal);
     const dm = new DataModel({ host });
@@ -73,6 +80,7 @@ describe('SMS security terminated on the UICC, end to end (simulated card, local
   });
 
   after(async () => {
+    if (process.env.DBG16) console.log(card.log.join(' '), card.refused, gateway.refused, gateway.toServer);
     await client?.stop({ deregister: false }).catch(() => {});
     gateway?.close();
     await server?.stop();
@@ -117,6 +125,34 @@ describe('SMS security terminated on the UICC, end to end (simulated card, local
     await channel.idle();
     assert.equal(smsOut.length, out, 'no SMS sent back');
     assert.equal(card.refused[refused], 'integrity');
+  });
+
+  it('a forged plaintext injected on the card interface is refused (R-MAC), nothing reaches the client', async () => {
+    await channel.idle();
+    const good = gateway.sealForDevice(fromHex('40010002'));
+    // a man in the middle on the UICC lines rewrites the secured READ RECORD answer
+    const orig = card.transmit.bind(card);
+    let hits = 0;
+    card.transmit = async (apdu) => {
+      const r = await orig(apdu);
+      if (apdu[1] === 0xc0 && (apdu[0] & 3) !== 0 && r.length > 40) {
+        hits++;
+        r[r.length - 3] ^= 0x01; // last R-MAC byte: the record itself still deciphers
+      }
+      return r;
+    };
+    let received = 0;
+    const prev = channel.onReceive;
+    channel.onReceive = () => received++;
+    try {
+      assert.equal(await channel.deliver(good), false);
+    } finally {
+      card.transmit = orig;
+      channel.onReceive = prev;
+    }
+    assert.ok(hits >= 1, 'the secured record went through the tap');
+    assert.equal(received, 0);
+    assert.equal(card.terminalResults[card.terminalResults.length - 1], 0x20, 'TERMINAL RESPONSE: terminal unable');
   });
 
   it('a replayed class 2 SMS is dropped by the card: nothing sent back', async () => {

@@ -50,6 +50,7 @@ export function makeCard(o: Partial<SimUiccOptions> & { uri?: string } = {}): Si
     bootstrap: o.bootstrap ?? bootstrapFile(o.uri ?? 'coaps://127.0.0.1:5684'),
     sms: o.sms,
     t0: o.t0,
+    plainSmsFiles: o.plainSmsFiles,
   });
 }
 
