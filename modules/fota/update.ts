@@ -74,7 +74,8 @@ export interface PackageSource {
 export interface FirmwareInstaller {
   install(slot: FlashRegion, header: ImageHeader): void;
   confirm?(): void;
-  rollback?(): void;
+  /** The trial image is being abandoned; `previous` is the slot that runs again (with its header). */
+  rollback?(previous: FlashRegion, header: ImageHeader | null): void;
 }
 
 export interface FirmwareUpdateOptions {
@@ -270,7 +271,8 @@ export class FirmwareUpdate {
   /** Rolls a trial image back now and restarts into the previous one. */
   rollback(): void {
     if (!this.slots.rollback()) return;
-    this.opts.installer?.rollback?.();
+    const active = this.slots.active;
+    this.opts.installer?.rollback?.(this.slots.region(active), this.slots.header(active));
     this.save({ s: FwState.Idle, r: FwResult.UpdateFailed, m: '', at: 0 });
     this.opts.restart?.();
   }
