@@ -63,7 +63,9 @@ export async function startDeviceApp(cfg: DeviceAppConfig, hooks: { restart: () 
   dm.register(new DeviceObject({ manufacturer: 'xs-lwm2m', model: 'node', serial: cfg.endpoint, firmwareVersion: running?.versionString ?? 'unknown', binding: 'U' }));
   dm.restore();
   if (readAccounts(dm).length === 0) {
-    applyFactoryConfig(dm, { accounts: [{ uri: cfg.serverUri, pskIdentity: cfg.pskIdentity, pskKey: fromHex(cfg.pskKey), shortServerId: 101, lifetime: cfg.lifetime ?? 60 }] });
+    // coaps:// with the PSK; coap:// is NoSec (Security Mode 3), e.g. for a third-party server without DTLS.
+    const nosec = cfg.serverUri.startsWith('coap://');
+    applyFactoryConfig(dm, { accounts: [{ uri: cfg.serverUri, ...(nosec ? { securityMode: 3 } : { pskIdentity: cfg.pskIdentity, pskKey: fromHex(cfg.pskKey) }), shortServerId: 101, lifetime: cfg.lifetime ?? 60 }] });
   }
   const engine = new FirmwareUpdate({
     host,

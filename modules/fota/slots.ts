@@ -38,6 +38,11 @@ export interface SlotsOptions {
   publicKey: Uint8Array;
   /** Boots allowed in trial before the boot decision rolls back (default 1: one try). */
   maxTrialBoots?: number;
+  /**
+   * An incremental SHA-256 for the payload (e.g. the native crypt Digest on Moddable, far cheaper than
+   * JavaScript on XS); default modules/fota/sha256.
+   */
+  hasher?: () => { update(data: Uint8Array): unknown; digest(): Uint8Array };
 }
 
 export interface BootDecision {
@@ -85,6 +90,7 @@ export class FirmwareSlots {
   private readonly slotRegions: readonly [FlashRegion, FlashRegion];
   private readonly publicKey: Uint8Array;
   private readonly maxTrialBoots: number;
+  private readonly hasher: () => { update(data: Uint8Array): unknown; digest(): Uint8Array };
   /** Sectors of the slot being written that are erased since the transfer (re)started, as a high-water mark. */
   private erasedUpTo = -1;
   private writing: SlotIndex | null = null;
@@ -98,6 +104,7 @@ export class FirmwareSlots {
     this.crypto = opts.crypto;
     this.publicKey = opts.publicKey.slice();
     this.maxTrialBoots = Math.max(1, Math.min(16, opts.maxTrialBoots ?? 1));
+    this.hasher = opts.hasher ?? (() => new Sha256());
     this.journal = new Journal(opts.meta, { scrubSuperseded: false });
   }
 
@@ -183,7 +190,7 @@ export class FirmwareSlots {
     if (receivedLength !== undefined && receivedLength !== HEADER_LENGTH + h.size) {
       throw new FotaError('bad-hash', `received ${receivedLength} bytes, the header declares ${HEADER_LENGTH + h.size}`);
     }
-    const sha = new Sha256();
+    const sha = this.hasher();
     const step = region.sectorSize;
     for (let o = 0; o < h.size; o += step) sha.update(region.read(HEADER_LENGTH + o, Math.min(step, h.size - o)));
     if (!hashMatches(h, sha.digest())) throw new FotaError('bad-hash', 'payload SHA-256 does not match the header');

@@ -19,7 +19,7 @@
  * which image runs (see slots.ts).
  */
 import { toHex } from '../bytes/index';
-import type { Host, TimerHandle } from '../host';
+import type { FlashRegion, Host, TimerHandle } from '../host';
 import { FotaError, type FotaErrorCode } from './errors';
 import { HEADER_LENGTH, type ImageHeader } from './image';
 import type { FirmwareSlots, SlotIndex } from './slots';
@@ -65,7 +65,22 @@ export interface PackageSource {
   close(): void;
 }
 
+/**
+ * Where the image goes when the platform's own boot chain runs it (ESP-IDF OTA partitions, XS mods):
+ * `install` copies the verified payload there after the boot record switched, `confirm` and `rollback`
+ * mirror the trial outcome into the platform's own mechanism. Absent on the Node host, whose launcher
+ * runs the slot itself.
+ */
+export interface FirmwareInstaller {
+  install(slot: FlashRegion, header: ImageHeader): void;
+  confirm?(): void;
+  /** The trial image is being abandoned; `previous` is the slot that runs again (with its header). */
+  rollback?(previous: FlashRegion, header: ImageHeader | null): void;
+}
+
 export interface FirmwareUpdateOptions {
+  /** Copies the image to where the platform boots it from (see FirmwareInstaller). */
+  installer?: FirmwareInstaller;
   host: Host;
   slots: FirmwareSlots;
   /** Pull delivery; without one, only push is offered. */
@@ -248,6 +263,7 @@ export class FirmwareUpdate {
     if (this.trialTimer) this.host.clearTimer(this.trialTimer);
     this.trialTimer = null;
     this.slots.confirm();
+    this.opts.installer?.confirm?.();
     this.save({ s: FwState.Idle, r: FwResult.Success, m: '', at: 0 });
     this.host.log('info', 'fota: new image confirmed', { version: this.pkgVersion });
   }
@@ -255,6 +271,8 @@ export class FirmwareUpdate {
   /** Rolls a trial image back now and restarts into the previous one. */
   rollback(): void {
     if (!this.slots.rollback()) return;
+    const active = this.slots.active;
+    this.opts.installer?.rollback?.(this.slots.region(active), this.slots.header(active));
     this.save({ s: FwState.Idle, r: FwResult.UpdateFailed, m: '', at: 0 });
     this.opts.restart?.();
   }
@@ -549,13 +567,22 @@ export class FirmwareUpdate {
   /** Re-verifies the stored image (flash may have changed since the download), switches, restarts. */
   install(): void {
     if (this.rec.s !== FwState.Updating || this.slots.bootRecord().trial) return;
+    let header: ImageHeader;
     try {
       const h = this.slots.verify(this.rec.slot);
       if (h.version < this.slots.floor()) throw new FotaError('downgrade', 'image older than the running one');
       this.slots.switchTo(this.rec.slot);
+      header = h;
     } catch (e) {
       if (e instanceof FotaError) return this.fail(e.code === 'downgrade' ? FwResult.UnsupportedPackage : FwResult.IntegrityFailure, e.message);
       throw e;
+    }
+    try {
+      this.opts.installer?.install(this.slots.region(this.rec.slot), header);
+    } catch (e) {
+      // The platform refused the image (its own checks, a write error): undo the switch.
+      this.slots.rollback();
+      return this.fail(FwResult.UpdateFailed, `installer: ${e instanceof Error ? e.message : String(e)}`);
     }
     this.host.log('info', 'fota: switched to the new image; restarting', { slot: this.rec.slot });
     this.opts.restart?.();

@@ -145,6 +145,37 @@ describe('fota: Object 5 push delivery and install', () => {
     assert.equal(dev.fw.executeUpdate(), NOT_ALLOWED);
   });
 
+  it('a platform installer gets the verified slot after the switch; if it fails the switch is undone (Result 8)', () => {
+    const calls: string[] = [];
+    const chip = factory();
+    let fail = true;
+    const installer = {
+      install: (region: FlashRegion, h: { size: number; versionString: string }) => {
+        calls.push(`install ${h.versionString} ${region.read(HEADER_LENGTH, 4).length}`);
+        if (fail) throw new Error('esp_ota_end: image invalid');
+      },
+      confirm: () => calls.push('confirm'),
+      rollback: () => calls.push('rollback'),
+    };
+    let dev = boot(chip, undefined, { installer });
+    push(dev, image(2));
+    dev.fw.executeUpdate();
+    dev.host.clock.advance(0);
+    assert.deepEqual(calls, ['install 1.2.0 4']);
+    assert.equal(dev.restarts, 0, 'no restart into an image the platform refused');
+    assert.equal(dev.fw.result, FwResult.UpdateFailed);
+    assert.ok(!dev.slots.bootRecord().trial);
+    assert.equal(dev.slots.active, 0);
+    fail = false;
+    push(dev, image(2));
+    dev.fw.executeUpdate();
+    dev.host.clock.advance(0);
+    assert.equal(dev.restarts, 1);
+    dev = boot(chip, undefined, { installer });
+    dev.fw.registered();
+    assert.deepEqual(calls, ['install 1.2.0 4', 'install 1.2.0 4', 'confirm']);
+  });
+
   it('a trial image that never registers rolls back by itself (timer), and at the next boot if power goes', () => {
     const chip = factory();
     let dev = boot(chip);
