@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { assert } from '../harness/assert';
 import { DtlsClient } from '../../modules/dtls/client';
+import { KeyLoggingDtlsClient } from '../../tools/dtls-key-log';
 import type { DatagramChannel } from '../../modules/transport/types';
 import { nodeHost, PSK, PSK_HEX, sleep } from '../node/dtls/support';
 import { freeUdpPort, peersAvailable, startMbedtlsServer, stopAllPeers } from '../../tools/peers/peers.mjs';
@@ -107,7 +108,7 @@ describe('interop: DTLS Connection ID (RFC 9146) against mbedTLS 3.6 ssl_server2
       const ch = new RebindableChannel(port);
       await ch.open();
       const lines: string[] = [];
-      const client = new DtlsClient(nodeHost(), ch, { psk: PSK, identity: 'client1', connectionId: Uint8Array.of(0xab, 0xcd), keyLog: (l) => lines.push(l) });
+      const client = new KeyLoggingDtlsClient(nodeHost(), ch, { psk: PSK, identity: 'client1', connectionId: Uint8Array.of(0xab, 0xcd) }, (l) => lines.push(l));
       const rx: string[] = [];
       client.onReceive = (d) => rx.push(Buffer.from(d).toString());
       await client.connect();
