@@ -43,7 +43,7 @@ export function parseDemoArgs(argv: readonly string[]): DemoArgs {
     i++;
   }
   const str = (n: string) => raw.get(n) as string | undefined;
-  const out: DemoArgs = { help: raw.has('help'), verbose: raw.has('verbose'), updateOnly: raw.has('update-only') };
+  const out: DemoArgs = { help: raw.has('help'), verbose: raw.has('verbose'), ...(raw.has('update-only') ? { updateOnly: true } : {}) };
   const data = str('data');
   if (data !== undefined) {
     if (data.length === 0) throw new DemoArgsError('--data needs a directory');

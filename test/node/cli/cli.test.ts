@@ -266,7 +266,7 @@ describe('xs-lwm2m CLI: provisioning that works against a server', function () {
       assert.ok(s.registrations['7'].deregisteredAt);
       assert.deepEqual(s.dtlsSessions, ['dtls.0.7']);
       const names = s.sealedRecords.map((r: { name: string }) => r.name);
-      assert.deepEqual(names, ['dtls.0.7', 'lwm2m.0', 'lwm2m.0.0', 'lwm2m.1', 'lwm2m.1.0']);
+      assert.deepEqual(names, ['dtls.0.7', 'lwm2m.0.0.a', 'lwm2m.1.0.a', 'lwm2m.cfg', 'lwm2m.factory']); // versioned LwM2M records (modules/lwm2m/persistence.ts)
       assert.ok(s.sealedRecords.every((r: { bytes: number }) => r.bytes > 0));
       const text = await cli(['status', '--data', dir]);
       assert.equal(text.code, 0);
