@@ -66,6 +66,7 @@ export function applyFactoryConfig(dm: DataModel, config: FactoryConfig): number
         wipe(payload);
         if (a.pskKey) wipe(a.pskKey);
         if (a.secretKey) wipe(a.secretKey);
+        if (a.sms?.secretKeys) wipe(a.sms.secretKeys);
       }
       if (!a.bootstrap) {
         const iid = serverIid++;
@@ -81,23 +82,6 @@ export function applyFactoryConfig(dm: DataModel, config: FactoryConfig): number
   }
   // What Factory Reset (3/0/5) returns to.
   dm.saveFactoryConfiguration();
-  config.accounts.forEach((a, i) => {
-    const payload = securityInstanceTlv(i, a);
-    try {
-      const r = dm.handle({ kind: 'bootstrap-write', path: [0, i], payload, contentFormat: ContentFormat.Tlv }, { kind: 'internal' });
-      if (r.code !== 0x44 && r.code !== 0x41) throw new ClientError('bad-config', `factory account ${i} (${a.uri}) refused: ${diagnosticText(r.payload, r.code)}`);
-    } finally {
-      wipe(payload);
-      if (a.pskKey) wipe(a.pskKey);
-      if (a.sms?.secretKeys) wipe(a.sms.secretKeys);
-    }
-    if (!a.bootstrap) {
-      const iid = serverIid++;
-      const r = dm.handle({ kind: 'bootstrap-write', path: [1, iid], payload: serverInstanceTlv(iid, a), contentFormat: ContentFormat.Tlv }, { kind: 'internal' });
-      if (r.code !== 0x44 && r.code !== 0x41) throw new ClientError('bad-config', `factory server account ${a.shortServerId ?? 1} refused: ${diagnosticText(r.payload, r.code)}`);
-    }
-    written++;
-  });
   return written;
 }
 
