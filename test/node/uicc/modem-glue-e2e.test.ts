@@ -17,6 +17,7 @@ import { ContentFormat, type ResourceContent } from '../../../modules/lwm2m/type
 import { KeyStore } from '../../../modules/store/key-store';
 import { Lwm2mClient, type ClientEvent } from '../../../modules/client/client';
 import { applyFactoryConfig, KeyStoreObjectStore } from '../../../modules/client/factory';
+import { ClientError } from '../../../modules/client/errors';
 import { Modem } from '../../../modules/modem/modem';
 import { bootstrapFromSmartcard, openBoundSession, provisionSmartcardBinding } from '../../../modules/uicc/bootstrap';
 import { csimTransport } from '../../../modules/uicc/csim-transport';
@@ -238,6 +239,23 @@ describe('SMS security terminated on the card, through the modem simulator and t
     await sleep(300);
     assert.equal(csimCount(sim), envelopes, 'no APDU sent to the card');
     assert.equal(card.refused.length, refused);
+  });
+
+  it('an SMS that is not class 2 / TP-PID 7F is not given to the card', async () => {
+    // a plain 8-bit class 1 message from the server's own number (TP-PID 00): not USIM data download
+    const plain = encodeDeliver({ originator: parseNumber(SERVER_NO), pid: 0, dcs: 0xf5, timestamp: { year: 26, month: 1, day: 1, hour: 0, minute: 0, second: 0, tzQuarterHours: 0 }, payload: fromHex('40010003') });
+    const apdus = csimCount(sim);
+    const drops = connector.drops.notForCard;
+    smsc.inject(DEVICE_NO, plain, SERVER_NO);
+    await until(() => connector.drops.notForCard > drops, 10_000, 'the connector to leave it');
+    await sleep(300);
+    assert.equal(csimCount(sim), apdus, 'no APDU sent to the card');
+  });
+
+  it('an account in another SMS Security Mode is refused by the smartcard connector', async () => {
+    const account = { uri: `sms://${SERVER_NO}`, securityIid: 0, smsSecurityMode: 3, smsNumber: SERVER_NO } as unknown as Parameters<CardSmsConnector['open']>[0];
+    const e = (await assert.rejects(connector.open(account, d.dm), ClientError)) as ClientError;
+    assert.equal(e.code, 'unsupported-security');
   });
 });
 
