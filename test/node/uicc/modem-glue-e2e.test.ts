@@ -114,7 +114,9 @@ describe('Bootstrap from Smartcard through the modem (AT+CSIM on the modem simul
 
   it('swapped card in the modem: refused (wrong-card), nothing applied, nothing persisted, nothing on the wire', async () => {
     const before = lwm2m.registrations().length;
-    const d = await withModem(makeCard({ iccid: '8944500000000000001', bootstrap: bootstrapFile(`coaps://127.0.0.1:${lwm2m.port}`, EP) }));
+    const d = await withModem(makeCard({ bootstrap: bootstrapFile(`coaps://127.0.0.1:${lwm2m.port}`, EP) }));
+    // someone swaps the card in the modem's slot for another one with a valid bootstrap file of its own
+    d.sim.plug(makeCard({ iccid: '8944500000000000001', bootstrap: bootstrapFile(`coaps://127.0.0.1:${lwm2m.port}`, EP) }));
     const e = (await assert.rejects(bootstrapFromSmartcard({ transport: d.transport, keys: d.keys, dataModel: d.dm, host: d.host, crypto: d.host.crypto }), SmartcardBootstrapError)) as SmartcardBootstrapError;
     assert.equal(e.code, 'wrong-card');
     assert.ok(csimCount(d.sim) >= 1, 'the ICCID was read through AT+CSIM');
