@@ -25,8 +25,12 @@ import { parseServerUri } from './uri';
 
 export interface OpenedChannel {
   channel: DatagramChannel;
-  /** 'nosec' (coap:// or SMS mode 3), 'dtls-psk' (over UDP or SMS), 'dtls-rpk', 'dtls-x509' or 'sms-secured' (TS 102 225 packets). */
-  security: 'nosec' | 'dtls-psk' | 'dtls-rpk' | 'dtls-x509' | 'sms-secured';
+  /**
+   * 'nosec' (coap:// or SMS mode 3), 'dtls-psk' (over UDP or SMS), 'dtls-rpk', 'dtls-x509', 'sms-secured'
+   * (TS 102 225 packets terminated on the device) or 'sms-uicc' (TS 102 225 packets terminated on the
+   * smartcard, SMS mode 2 with a UICC: modules/uicc CardSmsConnector).
+   */
+  security: 'nosec' | 'dtls-psk' | 'dtls-rpk' | 'dtls-x509' | 'sms-secured' | 'sms-uicc';
   /** Called after each successful Register or Update: keys tied to the registration may live `lifetimeS` more seconds. */
   registered?(lifetimeS: number): void;
   /** CoAP transmission parameters this channel needs (e.g. SMS latency), over the client's own. */

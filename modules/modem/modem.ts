@@ -3,12 +3,13 @@
  * registration (TS 27.007 §10.1.22 +CEREG), identities for endpoint names (§5.6 +CIMI IMSI, §5.4 +CGSN
  * IMEI, +CCID ICCID), signal quality (§8.5 +CSQ) and generic UICC access (§8.17 +CSIM).
  */
-import { fromHex, toHex } from '../bytes/index';
 import type { Host } from '../host';
 import type { ByteStream } from '../transport/types';
 import { AtEngine, type AtEngineOptions } from './engine';
 import { AtError } from './errors';
 import { ModemSms, type ModemSmsOptions } from './sms';
+import { encodeCsimCommand, parseCsimResponse } from '../uicc/csim';
+import { ApduError } from '../uicc/errors';
 
 /** TS 27.007 §10.1.22 <stat>. */
 export type RegistrationState = 'not-registered' | 'home' | 'searching' | 'denied' | 'unknown' | 'roaming' | 'other';
@@ -82,17 +83,25 @@ export class Modem {
 
   /**
    * Sends one command APDU to the UICC with AT+CSIM (TS 27.007 §8.17) and returns the response APDU
-   * (data followed by SW1 SW2). Used by modules/uicc for a smartcard-terminated SMS binding.
+   * (data followed by SW1 SW2). The command and response text are modules/uicc's encodeCsimCommand /
+   * parseCsimResponse, the one AT+CSIM codec of the project; modules/uicc's `csimTransport(modem)` makes
+   * this an ApduTransport (bootstrap from smartcard, card-terminated SMS).
    */
   async csim(apdu: Uint8Array): Promise<Uint8Array> {
-    if (apdu.length < 4 || apdu.length > 261) throw new AtError('format', `a command APDU is 4-261 octets, got ${apdu.length}`);
-    const hex = toHex(apdu).toUpperCase();
-    const r = await this.at.send(`AT+CSIM=${hex.length},"${hex}"`, { prefix: '+CSIM:', timeoutMs: 10_000 });
-    const m = r.lines.length ? /^\+CSIM:\s*(\d{1,4}),\s*"?([0-9A-Fa-f]*)"?\s*$/.exec(r.lines[0]) : null;
-    if (!m || Number(m[1]) !== m[2].length || m[2].length < 4 || m[2].length % 2 !== 0 || m[2].length > 2 * 258) {
-      throw new AtError('format', 'AT+CSIM: malformed response');
+    let cmd: string;
+    try {
+      cmd = encodeCsimCommand(apdu);
+    } catch (e) {
+      throw new AtError('format', e instanceof Error ? e.message : 'bad command APDU');
     }
-    return fromHex(m[2]);
+    const r = await this.at.send(cmd, { prefix: '+CSIM:', timeoutMs: 10_000 });
+    if (!r.lines.length) throw new AtError('format', 'AT+CSIM: no +CSIM line');
+    try {
+      return parseCsimResponse(r.lines[0]);
+    } catch (e) {
+      if (e instanceof ApduError) throw new AtError('format', `AT+CSIM: ${e.message}`);
+      throw e;
+    }
   }
 
   close(): void {

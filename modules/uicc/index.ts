@@ -14,3 +14,5 @@ export * from './usat';
 export { bootstrapFromSmartcard, openBoundSession, provisionSmartcardBinding, readIccid, readBootstrapInformation, KEY_SCP03, KEY_ICCID, type SmartcardBinding, type SmartcardBootstrapOptions, type SmartcardBootstrapResult, type BoundSession } from './bootstrap';
 export { UiccSmsTerminal, EF_LWM2M_MT, EF_LWM2M_MO, MAX_PROACTIVE, MAX_CARD_PAYLOAD, EXCHANGE_RECORD, recordPayload, type UiccSmsOptions, type CardDelivery } from './sms-card';
 export { CardSmsChannel } from './sms-channel';
+export { csimTransport, type CsimModem } from './csim-transport';
+export { CardSmsConnector, SMS_MODE_SMARTCARD, type CardSmsConnectorOptions } from './sms-connector';

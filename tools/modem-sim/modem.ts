@@ -8,6 +8,7 @@ import { fromHex, toHex } from '../../modules/bytes/index';
 import { decodeDcs } from '../../modules/sms/dcs';
 import { encodeSmscAddress, parseNumber } from '../../modules/sms/address';
 import type { ByteStream } from '../../modules/transport/types';
+import { encodeCsimResponse, parseCsimCommand } from '../../modules/uicc/csim';
 import type { SmsTerminal, VirtualSmsc } from './smsc';
 
 export interface SimModemOptions {
@@ -21,6 +22,8 @@ export interface SimModemOptions {
   iccid?: string;
   /** AT+CSIM handler (a simulated UICC); default answers 6D00 (instruction not supported). */
   csim?: (apdu: Uint8Array) => Uint8Array;
+  /** The card in the slot (tools/uicc-sim SimUicc): AT+CSIM goes to its `process`. Wins over `csim`. */
+  uicc?: { process(apdu: Uint8Array): Uint8Array };
   /** Storage slots ("SM"). Default 10. */
   storageSize?: number;
   /** How long a +CMT waits for AT+CNMA before the SC would retry; the message then goes to storage. Default 15 s. */
@@ -59,6 +62,11 @@ export class SimModem implements SmsTerminal {
     this.storage = new Array(o.storageSize ?? 10).fill(null);
     this.schedule = o.schedule ?? ((ms, fn) => void setTimeout(fn, ms));
     o.smsc.attach(o.number, this);
+  }
+
+  /** Swaps the card in the slot (null: no card, AT+CSIM answers 6D00 or the `csim` handler). */
+  plug(uicc: { process(apdu: Uint8Array): Uint8Array } | null): void {
+    this.o.uicc = uicc ?? undefined;
   }
 
   get number(): string {
@@ -345,11 +353,16 @@ export class SimModem implements SmsTerminal {
         else if (name === '+CEREG') this.cereg = Number(rest.slice(1)) || 0;
         return this.final('OK');
       case '+CSIM': {
-        const mm = /^=(\d+),"([0-9A-Fa-f]*)"$/.exec(rest);
-        if (!mm || Number(mm[1]) !== mm[2].length || mm[2].length % 2) return this.cmeError(50);
-        const resp = this.o.csim ? this.o.csim(fromHex(mm[2])) : Uint8Array.of(0x6d, 0x00);
-        const hex = toHex(resp).toUpperCase();
-        this.info(`+CSIM: ${hex.length},"${hex}"`);
+        // TS 27.007 §8.17, with modules/uicc's text pair (the card side of encodeCsimCommand / parseCsimResponse)
+        let apdu: Uint8Array;
+        try {
+          apdu = parseCsimCommand(raw);
+        } catch {
+          return this.cmeError(50);
+        }
+        const card = this.o.uicc;
+        const resp = card ? card.process(apdu) : this.o.csim ? this.o.csim(apdu) : Uint8Array.of(0x6d, 0x00);
+        this.info(encodeCsimResponse(resp));
         return this.final('OK');
       }
       default:

@@ -8,11 +8,12 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { concat } from '../../modules/bytes/index';
 import type { CryptoProvider } from '../../modules/crypto/provider';
-import { parseNumber } from '../../modules/sms/address';
+import { formatAddress, parseNumber } from '../../modules/sms/address';
+import type { UserData } from '../../modules/sms/user-data';
 import { Reassembler } from '../../modules/sms/concat';
 import { DCS_8BIT_CLASS2, PID_USIM_DATA_DOWNLOAD, SmsSecurityPolicy } from '../../modules/sms/policy';
 import { decodeSubmit } from '../../modules/sms/tpdu-submit';
-import { encodeDeliver } from '../../modules/sms/tpdu-deliver';
+import { decodeDeliver, encodeDeliver } from '../../modules/sms/tpdu-deliver';
 import { encodeUdh, findConcat, IEI } from '../../modules/sms/udh';
 import { CardCounters } from './index';
 
@@ -49,7 +50,24 @@ export class SmsServerGateway {
 
   /** An SMS-SUBMIT TPDU the device's modem sent. */
   fromDevice(tpdu: Uint8Array): void {
-    const s = decodeSubmit(tpdu);
+    this.fromUserData(decodeSubmit(tpdu).userData);
+  }
+
+  /**
+   * As a terminal of tools/modem-sim's VirtualSmsc (attach it at the server's number): the device's
+   * SMS-SUBMIT arrives as the SMS-DELIVER the SC made of it. Only the device's number is read.
+   */
+  deliver(tpdu: Uint8Array): void {
+    const d = decodeDeliver(tpdu);
+    if (formatAddress(d.originator) !== formatAddress(parseNumber(this.o.deviceNumber))) {
+      this.refused++;
+      return;
+    }
+    this.fromUserData(d.userData);
+  }
+
+  private fromUserData(ud: UserData): void {
+    const s = { userData: ud };
     const udh = s.userData.udh;
     if (!udh) {
       this.refused++;
