@@ -12,7 +12,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { fromHex, utf8Decode, utf8Encode } from '../modules/bytes/index';
-import { Code, Method, type CoapRequest, type IncomingRequest, type ResponseSpec } from '../modules/coap/index';
+import { Code, Method, type CoapConfig, type CoapRequest, type IncomingRequest, type ResponseSpec } from '../modules/coap/index';
+import type { DatagramChannel } from '../modules/transport/types';
 import { CoapPeerListener, Waiters, parseServerArgs, runAsProgram, type ServerOptions } from './server-common';
 
 export type { ServerOptions } from './server-common';
@@ -150,6 +151,11 @@ export class BootstrapTestServer {
     const finishCode = await op('finish', '/bs', { method: 'POST', path: '/bs' });
     this.finished.set(plan.endpoint, { finishCode, results });
     this.waiters.poke();
+  }
+
+  /** Adds a peer reached over another channel (SMS, tools/sms-gateway.ts) under `key`, e.g. 'sms:+15550001'. */
+  attachPeer(key: string, channel: DatagramChannel, identity?: string, coap?: Partial<CoapConfig>): void {
+    this.listener.attach(key, channel, identity, coap);
   }
 
   async stop(): Promise<void> {

@@ -1,5 +1,5 @@
 /**
- * Connects the local LwM2M Server (tools/lwm2m-server.ts) to the virtual SMSC (tools/modem-sim): the
+ * Connects the local LwM2M Server (tools/lwm2m-server.ts) or Bootstrap-Server (tools/bootstrap-server.ts) to the virtual SMSC (tools/modem-sim): the
  * server gets an MSISDN, and each device it knows by MSISDN becomes a peer 'sms:<msisdn>' reached over
  * SMS in the same security modes the device uses (modules/client/sms-connector.ts):
  * - 'secured': ETSI TS 102 225 command packets (the same SmsSecurityPolicy, with the server's own counters);
@@ -14,7 +14,7 @@ import { SmsDatagramChannel, withEmptySmsc, type SmsPduBearer } from '../modules
 import { SmsSecurityPolicy, type CounterSource } from '../modules/sms/policy';
 import type { DatagramChannel, UdpSocket } from '../modules/transport/types';
 import { SMS_DTLS_RETRANSMIT } from '../modules/client/sms-connector';
-import type { Lwm2mTestServer } from './lwm2m-server';
+import type { CoapConfig, CoapResponse } from '../modules/coap/index';
 import type { VirtualSmsc } from './modem-sim/smsc';
 import { createNodeTestHost } from './server-common';
 
@@ -68,6 +68,12 @@ export class SmscBearer implements SmsPduBearer {
 /** CoAP over SMS on the server side (same stretch as the device's SMS_COAP, shorter for the local SMSC). */
 const SERVER_SMS_COAP = { ackTimeoutMs: 10_000, maxRetransmit: 2 };
 
+/** What the gateway needs from a server: the LwM2M Server and the Bootstrap-Server in tools/ both have it. */
+export interface SmsAttachableServer {
+  attachPeer(key: string, channel: DatagramChannel, identity?: string, coap?: Partial<CoapConfig>): void;
+  requestPeer?(key: string, req: { method: 'POST'; path: string }): Promise<CoapResponse>;
+}
+
 export class SmsServerGateway {
   readonly bearer: SmscBearer;
   readonly counters = new MemoryCounterSource();
@@ -76,7 +82,7 @@ export class SmsServerGateway {
   private readonly dtls = new Map<string, DtlsServer>();
 
   constructor(
-    private readonly server: Lwm2mTestServer,
+    private readonly server: SmsAttachableServer,
     smsc: VirtualSmsc,
     readonly number: string,
     host?: Host,
@@ -125,6 +131,7 @@ export class SmsServerGateway {
 
   /** Registration Update Trigger by SMS (Execute /1/<serverIid>/8). Resolves with the CoAP response code. */
   async trigger(msisdn: string, serverIid = 0): Promise<number> {
+    if (!this.server.requestPeer) throw new Error('this server cannot send requests to a peer by key');
     const r = await this.server.requestPeer(SmsServerGateway.peerKey(msisdn), { method: 'POST', path: `/1/${serverIid}/8` });
     return r.code;
   }

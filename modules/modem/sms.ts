@@ -97,13 +97,13 @@ export class ModemSms implements SmsBearer {
     }
     const indexes: number[] = [];
     for (let i = 0; i < r.lines.length; i++) {
-      const m = /^\+CMGL:\s*(\d{1,5}),\s*(\d),[^,]*,\s*(\d{1,3})\s*$/.exec(r.lines[i]);
-      if (!m) continue;
-      indexes.push(Number(m[1]));
-      const stat = Number(m[2]);
+      const f = fields(r.lines[i], '+CMGL:');
+      if (!f || f.length !== 4 || !isUint(f[0], 5) || !isUint(f[1], 1) || !isUint(f[3], 3)) continue;
+      indexes.push(Number(f[0]));
+      const stat = Number(f[1]);
       const body = r.lines[i + 1];
       i++;
-      if (stat <= 1 && body !== undefined) this.deliverHex(body, Number(m[3]));
+      if (stat <= 1 && body !== undefined) this.deliverHex(body, Number(f[3]));
     }
     for (const idx of indexes) await this.at.send(`AT+CMGD=${idx}`).catch(() => {});
   }
@@ -114,43 +114,46 @@ export class ModemSms implements SmsBearer {
   }
 
   private onCmt(line: string, body: string | null): void {
-    const m = /^\+CMT:\s*(?:"[^"]{0,40}"|[^,]{0,40})?,\s*(\d{1,3})\s*$/.exec(line);
+    // +CMT: [<alpha>],<length>: the length is the last field (an <alpha> may itself hold commas)
+    const f = fields(line, '+CMT:');
+    const length = f && f.length >= 2 && isUint(f[f.length - 1], 3) ? Number(f[f.length - 1]) : null;
     if (this.ackWithCnma) {
       // Acknowledge at once, before the payload is looked at: the network retransmits otherwise (TS 27.005 §3.4.4).
       this.at.send('AT+CNMA', { urgent: true, timeoutMs: 5_000 }).catch(() => this.stats.ackFailures++);
     }
-    if (!m || body === null) {
+    if (length === null || body === null) {
       this.stats.malformed++;
       return;
     }
-    this.deliverHex(body, Number(m[1]));
+    this.deliverHex(body, length);
   }
 
   private onCmti(line: string): void {
-    const m = /^\+CMTI:\s*"([A-Z]{2})",\s*(\d{1,5})\s*$/.exec(line);
-    if (!m) {
+    const f = fields(line, '+CMTI:');
+    if (!f || f.length !== 2 || !/^"[A-Z]{2}"$/.test(f[0]) || !isUint(f[1], 5)) {
       this.stats.malformed++;
       return;
     }
-    const index = Number(m[2]);
+    const index = Number(f[1]);
     void this.readIndex(index).catch(() => this.stats.ackFailures++);
   }
 
   private async readIndex(index: number): Promise<void> {
     const r = await this.at.send(`AT+CMGR=${index}`, { prefix: '+CMGR:', timeoutMs: 10_000 });
     const h = r.lines.findIndex((l) => l.startsWith('+CMGR:'));
-    const m = h >= 0 ? /^\+CMGR:\s*(\d),[^,]*,\s*(\d{1,3})\s*$/.exec(r.lines[h]) : null;
+    const f = h >= 0 ? fields(r.lines[h], '+CMGR:') : null;
+    const length = f && f.length === 3 && isUint(f[0], 1) && isUint(f[2], 3) ? Number(f[2]) : null;
     // Delete first: a message that makes the reader fail must not be read again at every start.
     await this.at.send(`AT+CMGD=${index}`);
-    if (!m || r.lines[h + 1] === undefined) {
+    if (length === null || r.lines[h + 1] === undefined) {
       this.stats.malformed++;
       return;
     }
-    this.deliverHex(r.lines[h + 1], Number(m[2]));
+    this.deliverHex(r.lines[h + 1], length);
   }
 
   private deliverHex(hex: string, tpduLength: number): void {
-    if (hex.length % 2 !== 0 || hex.length > 2 * (this.maxTpdu + 12) || !/^[0-9A-Fa-f]+$/.test(hex)) {
+    if (hex.length % 2 !== 0 || hex.length > 2 * (this.maxTpdu + 12) || !isHex(hex)) {
       this.stats.malformed++;
       return;
     }
@@ -169,4 +172,33 @@ export class ModemSms implements SmsBearer {
       }
     }
   }
+}
+
+/*
+ * Response fields are split by hand, not with backtracking regular expressions: a malformed line from
+ * the modem must cost time linear in its length on every engine (XS's regex engine backtracked for
+ * minutes on a fuzzed +CMT header that an alternation with bounded repeats did not match).
+ */
+
+/** The comma-separated fields after `prefix` (trimmed), or null when the line does not start with it. */
+function fields(line: string, prefix: string): string[] | null {
+  if (!line.startsWith(prefix) || line.length > 200) return null;
+  return line.slice(prefix.length).split(',').map((x) => x.trim());
+}
+
+function isUint(s: string, maxDigits: number): boolean {
+  if (s.length < 1 || s.length > maxDigits) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
+
+function isHex(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i) | 0x20;
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false;
+  }
+  return s.length > 0;
 }

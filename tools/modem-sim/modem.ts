@@ -7,7 +7,7 @@
 import { fromHex, toHex } from '../../modules/bytes/index';
 import { decodeDcs } from '../../modules/sms/dcs';
 import { encodeSmscAddress, parseNumber } from '../../modules/sms/address';
-import type { ByteStream } from '../../modules/transport/types';
+import type { ByteStream, UdpSocket } from '../../modules/transport/types';
 import { encodeCsimResponse, parseCsimCommand } from '../../modules/uicc/csim';
 import type { SmsTerminal, VirtualSmsc } from './smsc';
 
@@ -28,6 +28,14 @@ export interface SimModemOptions {
   storageSize?: number;
   /** How long a +CMT waits for AT+CNMA before the SC would retry; the message then goes to storage. Default 15 s. */
   ackTimeoutMs?: number;
+  /** The packet network behind the modem's IP stack: opens a host UDP socket for AT+CAOPEN / AT+QIOPEN. */
+  udp?: (localPort: number) => Promise<UdpSocket>;
+}
+
+interface SimSocket {
+  socket: UdpSocket | null;
+  remote?: { address: string; port: number };
+  inbox: { data: Uint8Array; address: string; port: number }[];
 }
 
 interface Stored {
@@ -49,6 +57,9 @@ export class SimModem implements SmsTerminal {
   readonly stats = { submitted: 0, delivered: 0, stored: 0, missedAcks: 0, cnma: 0, storageFull: 0 };
   private line = '';
   private pduMode: { length: number; buf: string } | null = null;
+  private rawInput: { want: number; buf: number[]; done: (d: Uint8Array) => void } | null = null;
+  private readonly sockets = new Map<number, SimSocket>();
+  private pdpActive = false;
   private cmgf = 0;
   private csms = 0;
   private cnmi = [0, 0, 0, 0, 0];
@@ -99,6 +110,15 @@ export class SimModem implements SmsTerminal {
   input(data: Uint8Array): void {
     if (this.silent) return;
     for (const b of data) {
+      if (this.rawInput) {
+        const r = this.rawInput;
+        r.buf.push(b);
+        if (r.buf.length === r.want) {
+          this.rawInput = null;
+          r.done(Uint8Array.from(r.buf));
+        }
+        continue;
+      }
       if (this.pduMode) {
         if (b === CTRL_Z) {
           const m = this.pduMode;
@@ -352,6 +372,138 @@ export class SimModem implements SmsTerminal {
         else if (rest === '=?') this.info(`${name}: (0-2)`);
         else if (name === '+CEREG') this.cereg = Number(rest.slice(1)) || 0;
         return this.final('OK');
+      // ---- SIMCom SIM7080 "CA" socket commands
+      case '+CNACT':
+        if (fam !== 'simcom') break;
+        if (rest === '?') {
+          this.info(`+CNACT: 0,${this.pdpActive ? 1 : 0},"${this.pdpActive ? '10.64.0.2' : '0.0.0.0'}"`);
+          return this.final('OK');
+        }
+        this.pdpActive = /^=0,1/.test(rest);
+        this.final('OK');
+        if (this.pdpActive) this.urc('+APP PDP: 0,ACTIVE');
+        return;
+      case '+CAOPEN': {
+        if (fam !== 'simcom') break;
+        const mm = /^=(\d+),(\d+),"UDP","([^"]+)",(\d+)$/i.exec(rest);
+        if (!mm || !this.pdpActive || !this.o.udp) return this.final('ERROR');
+        const cid = Number(mm[1]);
+        const entry: SimSocket = { socket: null, remote: { address: mm[3], port: Number(mm[4]) }, inbox: [] };
+        this.sockets.set(cid, entry);
+        void this.o.udp(0).then(
+          (sock) => {
+            entry.socket = sock;
+            sock.onMessage = (d, address, port) => {
+              if (address !== entry.remote!.address || port !== entry.remote!.port) return;
+              entry.inbox.push({ data: d.slice(), address, port });
+              this.urc(`+CAURC: "recv",${cid}`);
+            };
+            this.info(`+CAOPEN: ${cid},0`);
+            this.final('OK');
+          },
+          () => {
+            this.info(`+CAOPEN: ${cid},1`);
+            this.final('OK');
+          },
+        );
+        return;
+      }
+      case '+CASEND': {
+        if (fam !== 'simcom') break;
+        const mm = /^=(\d+),(\d+)/.exec(rest);
+        const entry = mm ? this.sockets.get(Number(mm[1])) : undefined;
+        if (!mm || !entry?.socket || Number(mm[2]) < 1 || Number(mm[2]) > 1460) return this.final('ERROR');
+        this.out('\r\n> ');
+        this.rawInput = { want: Number(mm[2]), buf: [], done: (d) => {
+          entry.socket!.send(d, entry.remote!.address, entry.remote!.port);
+          this.final('OK');
+        } };
+        return;
+      }
+      case '+CARECV': {
+        if (fam !== 'simcom') break;
+        const mm = /^=(\d+),(\d+)$/.exec(rest);
+        const entry = mm ? this.sockets.get(Number(mm[1])) : undefined;
+        if (!mm || !entry) return this.final('ERROR');
+        const next = entry.inbox.shift();
+        if (!next) this.info('+CARECV: 0');
+        else {
+          const d = next.data.subarray(0, Number(mm[2]));
+          this.out(`\r\n+CARECV: ${d.length},`);
+          this.onOutput?.(d.slice());
+          this.out('\r\n');
+        }
+        return this.final('OK');
+      }
+      case '+CACLOSE': {
+        if (fam !== 'simcom') break;
+        const cid = Number(rest.slice(1));
+        this.sockets.get(cid)?.socket?.close();
+        this.sockets.delete(cid);
+        return this.final('OK');
+      }
+      // ---- Quectel BG96 TCP/IP commands
+      case '+QIACT':
+        if (fam !== 'quectel') break;
+        if (rest === '?') {
+          if (this.pdpActive) this.info('+QIACT: 1,1,1,"10.64.0.3"');
+          return this.final('OK');
+        }
+        this.pdpActive = true;
+        return this.final('OK');
+      case '+QIOPEN': {
+        if (fam !== 'quectel') break;
+        const mm = /^=(\d+),(\d+),"UDP SERVICE","[^"]*",\d+,(\d+),\d$/i.exec(rest);
+        if (!mm || !this.pdpActive || !this.o.udp) return this.final('ERROR');
+        const id = Number(mm[2]);
+        const entry: SimSocket = { socket: null, inbox: [] };
+        this.sockets.set(id, entry);
+        this.final('OK');
+        void this.o.udp(Number(mm[3])).then(
+          (sock) => {
+            entry.socket = sock;
+            sock.onMessage = (d, address, port) => {
+              entry.inbox.push({ data: d.slice(), address, port });
+              this.urc(`+QIURC: "recv",${id}`);
+            };
+            this.urc(`+QIOPEN: ${id},0`);
+          },
+          () => this.urc(`+QIOPEN: ${id},565`),
+        );
+        return;
+      }
+      case '+QISEND': {
+        if (fam !== 'quectel') break;
+        const mm = /^=(\d+),(\d+),"([^"]+)",(\d+)$/.exec(rest);
+        const entry = mm ? this.sockets.get(Number(mm[1])) : undefined;
+        if (!mm || !entry?.socket || Number(mm[2]) < 1 || Number(mm[2]) > 1460) return this.final('ERROR');
+        this.out('\r\n> ');
+        this.rawInput = { want: Number(mm[2]), buf: [], done: (d) => {
+          entry.socket!.send(d, mm[3], Number(mm[4]));
+          this.final('SEND OK');
+        } };
+        return;
+      }
+      case '+QIRD': {
+        if (fam !== 'quectel') break;
+        const entry = this.sockets.get(Number(rest.slice(1).split(',')[0]));
+        if (!entry) return this.final('ERROR');
+        const next = entry.inbox.shift();
+        if (!next) this.info('+QIRD: 0');
+        else {
+          this.out(`\r\n+QIRD: ${next.data.length},"${next.address}",${next.port}\r\n`);
+          this.onOutput?.(next.data.slice());
+          this.out('\r\n');
+        }
+        return this.final('OK');
+      }
+      case '+QICLOSE': {
+        if (fam !== 'quectel') break;
+        const id = Number(rest.slice(1));
+        this.sockets.get(id)?.socket?.close();
+        this.sockets.delete(id);
+        return this.final('OK');
+      }
       case '+CSIM': {
         // TS 27.007 §8.17, with modules/uicc's text pair (the card side of encodeCsimCommand / parseCsimResponse)
         let apdu: Uint8Array;
@@ -366,8 +518,9 @@ export class SimModem implements SmsTerminal {
         return this.final('OK');
       }
       default:
-        return this.cmee ? this.cmeError(4) : this.final('ERROR');
+        break;
     }
+    return this.cmee ? this.cmeError(4) : this.final('ERROR');
   }
 
   private setOrRead(rest: string, name: string, read: () => string, set: (v: string[]) => void): void {

@@ -120,6 +120,21 @@ describe('AT engine framing', () => {
     assert.deepEqual((await q).final, 'OK');
   });
 
+  it('binary socket data (with CR, LF and "OK" inside) after +CARECV: <n>, and after a +QIRD header line, byte by byte', async () => {
+    const host = new SimHost();
+    const s = scripted();
+    const at = new AtEngine(host, s.stream);
+    const payload = '\r\nOK\r\n\x00\xff';
+    const p = at.send('AT+CARECV=0,1460', { prefix: '+CARECV:', binary: { inline: /^\+CARECV:\s*(\d{1,4}),$/ } });
+    for (const c of `\r\n+CARECV: ${payload.length},${payload}\r\n\r\nOK\r\n`) s.reply(c);
+    assert.equal(text((await p).data!), payload);
+    const q = at.send('AT+QIRD=0', { prefix: '+QIRD:', binary: { afterLine: /^\+QIRD:\s*(\d{1,4}),/ } });
+    for (const c of `\r\n+QIRD: ${payload.length},"127.0.0.1",5684\r\n${payload}\r\n\r\nOK\r\n`) s.reply(c);
+    const r = await q;
+    assert.equal(text(r.data!), payload);
+    assert.deepEqual(r.lines, ['+QIRD: 8,"127.0.0.1",5684']);
+  });
+
   it('an endless line is dropped and counted, and the next line still parses', async () => {
     const host = new SimHost();
     const s = scripted();

@@ -3,8 +3,8 @@ import { assert } from '../../harness/assert';
 import { Prng } from '../../harness/sim';
 import { fuzzAt } from './fuzz-cases';
 
-// XS (xsnap) runs this far slower than Node: a shorter run there, the same inputs' prefix.
-const CASES = typeof (globalThis as { process?: unknown }).process === 'undefined' ? 400 : 3000;
+// In XS this run found a +CMT header that made XS's regex engine backtrack for minutes (the parsers now split fields by hand).
+const CASES = 3000;
 
 describe('AT engine under fuzzing', () => {
   it(`${CASES} seeded inputs split at random points: no throw, only AtError rejections, no hang, bounded lines`, async () => {
