@@ -192,13 +192,18 @@ describe('firmware update end to end (Node host, local LwM2M Server over DTLS)',
     await server.waitForFirmware(EP, (s) => s.state === FwState.Downloaded);
     server.refuseRegistrations = true;
     const before = boots;
+    const oldLocation = server.registration(EP)!.location;
     await server.execute(EP, '/5/0/2');
     const end = Date.now() + 20_000;
     while (boots < before + 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
     assert.equal(boots, before + 2, 'restarted into the trial image, then back');
     server.refuseRegistrations = false;
     await registeredRunning('2.4');
-    const s = await server.firmwareState(EP);
+    // The registration the server still holds is the pre-update process's: wait for the rolled-back image's own.
+    const end2 = Date.now() + 20_000;
+    while (server.registration(EP)?.location === oldLocation && Date.now() < end2) await new Promise((r) => setTimeout(r, 50));
+    assert.notEqual(server.registration(EP)?.location, oldLocation, 'the old image registered again');
+    const s = await server.waitForFirmware(EP, (x) => x.state === FwState.Idle && x.result !== 0);
     assert.equal(s.state, FwState.Idle);
     assert.equal(s.result, FwResult.UpdateFailed);
   });

@@ -8,6 +8,7 @@ import { assert } from '../../harness/assert';
 import { FwResult, FwState } from '../../../modules/fota/index';
 import { PowerCut, type SimFlash } from '../../../modules/store/sim-flash';
 import { SimHost } from '../../harness/sim';
+import { inNode } from '../store/workload';
 import { boot, image, newChip, program, push, type Device } from './fixtures';
 
 const V1 = image(1, 6000);
@@ -60,19 +61,21 @@ describe('fota: power cut at every flash write of download, switch and confirm',
     drive(clean, true, 'clean run');
     const total = clean.ops - start;
     assert.ok(total > 12, `a whole update takes ${total} flash operations`);
-    // Every operation, each torn at a few byte positions (first byte, random, last byte).
-    for (let k = 0; k < total * 3; k++) {
-      const op = Math.floor(k / 3);
+    // Every operation, each torn at a few byte positions (first byte, random, last byte); in XS, whose
+    // P-256 is slow, at a random byte only.
+    const per = inNode ? 3 : 1;
+    for (let k = 0; k < total * per; k++) {
+      const op = Math.floor(k / per);
       const chip = factoryChip(k + 2);
-      chip.armCut({ op: chip.ops + op, byte: k % 3 === 0 ? 0 : k % 3 === 2 ? 1 << 20 : undefined });
+      chip.armCut({ op: chip.ops + op, byte: per === 1 ? undefined : k % 3 === 0 ? 0 : k % 3 === 2 ? 1 << 20 : undefined });
       try {
-        drive(chip, false, `cut ${op}/${k % 3}`);
+        drive(chip, false, `cut ${op}/${k % per}`);
         assert.fail(`cut ${op} never fired`);
       } catch (e) {
         if (!(e instanceof PowerCut)) throw e;
       }
       chip.powerOn();
-      drive(chip, true, `after cut ${op}/${k % 3}`);
+      drive(chip, true, `after cut ${op}/${k % per}`);
       const dev = boot(chip);
       assert.equal(dev.slots.header(dev.slots.active)!.version, 2);
       assert.equal(dev.fw.result, FwResult.Success);

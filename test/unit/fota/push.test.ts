@@ -3,9 +3,10 @@
  * through FirmwareUpdate's block interface on simulated flash and time.
  */
 import { assert } from '../../harness/assert';
-import { FwResult, FwState, HEADER_LENGTH } from '../../../modules/fota/index';
+import { FwResult, FwState, HEADER_LENGTH, signImage } from '../../../modules/fota/index';
+import { nobleCrypto } from '../../../modules/crypto/noble';
 import type { FlashRegion } from '../../../modules/host';
-import { OTHER_SIGNER, boot, image, newChip, program, push } from './fixtures';
+import { OTHER_SIGNER, SIGNER, boot, image, newChip, program, push } from './fixtures';
 
 const CONTINUE = 0x5f, CHANGED = 0x44, INCOMPLETE = 0x88, NOT_ALLOWED = 0x85, TOO_LARGE = 0x8d;
 
@@ -118,6 +119,17 @@ describe('fota: Object 5 push delivery and install', () => {
       assert.equal(dev.fw.result, FwResult.IntegrityFailure);
       assert.equal(boot(chip).slots.active, 0);
     }
+  });
+
+  it('a download shorter than the header declares is refused (Result 5) even when the missing tail reads like erased flash', () => {
+    const chip = factory();
+    const dev = boot(chip);
+    const body = new Uint8Array(5000).fill(0x42);
+    body.fill(0xff, 4900);
+    const img = signImage(nobleCrypto, SIGNER.privateKey, body, { version: 2, name: 'x', versionString: 'tail' }, new Uint8Array(32).fill(9));
+    push(dev, img.subarray(0, img.length - 100));
+    assert.equal(dev.fw.state, FwState.Idle);
+    assert.equal(dev.fw.result, FwResult.IntegrityFailure);
   });
 
   it('an older version is refused (anti-rollback) with Update Result 6; an image too large for the slot with 2', () => {
