@@ -276,7 +276,7 @@ describe('xs-lwm2m CLI: provisioning that works against a server', function () {
         assert.ok(!out.includes(readFileSync(join(dir, 'device-secret.bin')).toString('hex')), 'nor the device secret');
       }
       match(text.stdout, /lwm2m-server coaps:\/\/127\.0\.0\.1:\d+ ssid 7 lifetime 120 s psk identity cli-direct/);
-      match(text.stdout, /lwm2m\.0\.0: \d+/);
+      match(text.stdout, /lwm2m\.0\.0\.a: \d+/);
     } finally {
       await lwm2m?.stop();
     }
