@@ -16,6 +16,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fromHex, utf8Decode } from '../modules/bytes/index';
 import { decodeTlv } from '../modules/lwm2m/formats/tlv';
+import { DataModel } from '../modules/lwm2m/data-model';
+import { DeviceObject } from '../modules/lwm2m/objects/device';
 import { ContentFormat } from '../modules/lwm2m/types';
 import { securityInstanceTlv, serverInstanceTlv } from '../modules/client/factory';
 import { CipherSuiteId } from '../modules/dtls/index';
@@ -91,10 +93,12 @@ async function main(): Promise<void> {
     check(`bootstrap: ${finish.results.length} write(s), Bootstrap-Finish ${finish.finishCode === 0x44 ? '2.04' : finish.finishCode}`, finish.finishCode === 0x44);
     const reg = await lwm2m.waitForRegistration(ep, timeoutMs);
     check(`registered as ${reg.endpoint} at ${reg.location} (lifetime ${reg.lifetime} s, binding ${reg.binding}) objects ${reg.objectLinks}`, reg.lifetime === 300);
+    const schema = new DataModel();
+    schema.register(new DeviceObject());
     const dev = await lwm2m.read(ep, '/3/0', ContentFormat.Tlv);
-    const fields = dev.code === 0x45 ? decodeTlv([3, 0], dev.payload, () => undefined) : [];
+    const fields = dev.code === 0x45 ? decodeTlv([3, 0], dev.payload, schema.resolve) : [];
     const maker = fields.find((f) => f.path[2] === 0)?.value;
-    check(`Read /3/0 -> ${dev.code >> 5}.${String(dev.code & 31).padStart(2, '0')}, ${dev.payload.length} bytes TLV, manufacturer ${JSON.stringify(maker instanceof Uint8Array ? utf8Decode(maker) : maker)}`, dev.code === 0x45 && fields.length > 3);
+    check(`Read /3/0 -> ${dev.code >> 5}.${String(dev.code & 31).padStart(2, '0')}, ${dev.payload.length} bytes TLV, manufacturer ${JSON.stringify(maker instanceof Uint8Array ? utf8Decode(maker) : maker)}`, dev.code === 0x45 && maker === 'xs-lwm2m');
     const notes: string[] = [];
     const obs = await lwm2m.observe(ep, '/3/0/13', (n) => notes.push(utf8Decode(n.payload)), ContentFormat.Text);
     check(`Observe /3/0/13 -> ${obs.code >> 5}.${String(obs.code & 31).padStart(2, '0')}, first value ${utf8Decode(obs.payload)}`, obs.code === 0x45);

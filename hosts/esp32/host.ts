@@ -45,12 +45,14 @@ export class Esp32HostError extends Error {
 }
 
 const LEVELS: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
-const natives = new FFI();
+// Made on first use, not at load: a preloaded module runs at build time, where the ffi natives do not exist.
+let ffiNatives: FFI | null = null;
+const natives = (): FFI => (ffiNatives ??= new FFI());
 
 function hardwareRandom(n: number): Uint8Array {
   if (!Number.isInteger(n) || n < 0 || n > 65536) throw new Esp32HostError(`randomBytes: bad length ${n}`);
   const out = new Uint8Array(n);
-  if (n > 0) natives.xslwm2m_random(out.buffer, 0, n);
+  if (n > 0) natives().xslwm2m_random(out.buffer, 0, n);
   return out;
 }
 
@@ -89,7 +91,7 @@ export function createEsp32Host(options: Esp32HostOptions = {}): Host {
       // Derived (or read) at each use and never kept here: the caller wipes the copy it gets, so the secret
       // is in RAM only while a store derives its keys.
       const out = new Uint8Array(32);
-      const rc = natives.xslwm2m_device_secret(out.buffer) as number;
+      const rc = natives().xslwm2m_device_secret(out.buffer) as number;
       if (rc === 0) return out;
       out.fill(0);
       if (rc === -2) return secretFromFlash();

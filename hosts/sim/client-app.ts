@@ -1,7 +1,7 @@
 /**
  * The whole client on a Moddable host (simulator or ESP32), against the servers of tools/sim-scenario.ts:
  * client-initiated bootstrap over DTLS PSK, registration, the server's Read of /3/0 and Observe of /3/0/13
- * (Current Time, notified every second while observed), then De-register after the third notification
+ * (Current Time, notified every second while observed), then De-register three seconds after the observation began
  * (OMA LwM2M 1.1 Core §6.1-§6.4). Each step is traced; the last line is `scenario done` or `scenario FAILED`.
  * Memory figures (when the build has instrumentation) are traced at load, after registration and at the end.
  */
@@ -33,11 +33,14 @@ export function runClientScenario(host: Host, options: ScenarioOptions): void {
   const keys = KeyStore.open(host, 'keys');
   const dm = new DataModel({ host, store: new KeyStoreObjectStore(keys) });
   let now = 1_767_225_600; // 2026-01-01T00:00:00Z, advanced by the ticker below
-  dm.register(new DeviceObject({ manufacturer: 'xs-lwm2m', model: 'moddable', serial: 'SIM-0001', firmwareVersion: '0.1.0', binding: 'U' }, () => now * 1000));
+  const device = new DeviceObject({ manufacturer: 'xs-lwm2m', model: 'moddable', serial: 'SIM-0001', firmwareVersion: '0.1.0', binding: 'U' }, () => now * 1000);
+  device.setValue(0, 13, now); // Current Time is present once set; it then follows the clock
+  dm.register(device);
   dm.restore();
   applyFactoryConfig(dm, { accounts: [{ uri: options.bootstrapUri, bootstrap: true, pskIdentity: BS_IDENTITY, pskKey: fromHex(BS_KEY_HEX), cipherSuites: options.cipherSuites }] });
   let notified = 0;
   let stopping = false;
+  let observing = false;
   let ticker: Timer | null = null;
   const finish = (ok: boolean, why: string) => {
     if (ticker) Timer.clear(ticker);
@@ -51,7 +54,12 @@ export function runClientScenario(host: Host, options: ScenarioOptions): void {
     const suite = e.type === 'connected' && e.cipherSuite !== undefined ? ` suite 0x${e.cipherSuite.toString(16)}` : '';
     trace(`scenario: ${e.type}${op}${path}${code}${suite}\n`);
     if (e.type === 'registered') trace(`scenario: registered ${memoryLine()}\n`);
-    if (e.type === 'notify' && ++notified === 3 && !stopping) {
+    if (e.type === 'observe' && e.active > 0) observing = true;
+  };
+  // Three seconds (three changes of /3/0/13, each notified) after the observation began: de-register.
+  const tick = () => {
+    if (!observing || stopping || ++notified < 3) return;
+    {
       stopping = true;
       trace(`scenario: observed ${memoryLine()}\n`);
       client.stop({ deregister: true }).then(
@@ -64,6 +72,7 @@ export function runClientScenario(host: Host, options: ScenarioOptions): void {
   ticker = Timer.repeat(() => {
     now++;
     client.changed('/3/0/13');
+    tick();
   }, 1000);
   client.start().catch((err: unknown) => finish(false, `start: ${String(err)}`));
 }

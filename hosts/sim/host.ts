@@ -46,19 +46,21 @@ export class SimHostError extends Error {
 }
 
 const LEVELS: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
-const natives = new FFI();
+// Made on first use, not at load: a preloaded module runs at build time, where the ffi natives do not exist.
+let ffiNatives: FFI | null = null;
+const natives = (): FFI => (ffiNatives ??= new FFI());
 
 function secureRandom(n: number): Uint8Array {
   if (!Number.isInteger(n) || n < 0 || n > 65536) throw new SimHostError(`randomBytes: bad length ${n}`);
   const out = new Uint8Array(n);
-  if (n > 0 && natives.xslwm2m_random(out.buffer, 0, n) !== 0) throw new SimHostError('getrandom failed');
+  if (n > 0 && natives().xslwm2m_random(out.buffer, 0, n) !== 0) throw new SimHostError('getrandom failed');
   return out;
 }
 
 function makePrivate(path: string, isDirectory: boolean): void {
   // Moddable's file module creates 0755 directories and umask-default files; the secret and the
   // flash images must not be readable by other users of the desktop.
-  if (natives.xslwm2m_make_private(path, isDirectory ? 1 : 0) !== 0) throw new SimHostError(`cannot make ${path} owner-only`);
+  if (natives().xslwm2m_make_private(path, isDirectory ? 1 : 0) !== 0) throw new SimHostError(`cannot make ${path} owner-only`);
 }
 
 function ensureDir(path: string): void {
