@@ -1,12 +1,11 @@
 /**
- * SKETCH, NOT RUN: a CryptoProvider on the Moddable SDK's native crypt modules (BlockCipher, Digest,
- * hmac, curve, ecdsa) for ESP32, where noble's P-256 does not fit the XS heap.
+ * A CryptoProvider on the Moddable SDK's native crypt modules (BlockCipher, Digest, hmac, curve, ecdsa):
+ * what the ESP32 and the Moddable simulator use, where noble's tables and P-256 do not fit the XS heap.
  *
- * Status, stated plainly: this file has never executed. This repository's test machines have no
- * Moddable SDK or ESP32, so it is only type-checked against the local ambient declarations in
- * crypto-moddable-ambient.d.ts (written from the Moddable sources, not from running them). Before
- * use on a device it must pass the same suites as nobleCrypto: run test/unit/crypto/*.test.ts with this
- * provider substituted, on the device or in the Moddable simulator, and fix what they find.
+ * Status: it runs the whole client (bootstrap, DTLS PSK-CCM8 and ECDHE-PSK, registration, observe) in the
+ * Moddable simulator against the Node test servers, which use noble (hosts/sim/README.md); the project's crypto
+ * vectors have not yet run on it directly (the self-test app does not link yet, see that README). It is
+ * type-checked against @moddable/typings plus hosts/moddable/missing.d.ts. Not run on an ESP32.
  *
  * Known gaps of the native modules that this sketch works around or documents:
  * - `Curve.dh` does not check that the peer point is on the curve (invalid-curve attacks): we check

@@ -88,7 +88,7 @@ export function nativeSha256(): { update(data: Uint8Array): void; digest(): Uint
   const d = new Digest('SHA256');
   return {
     update(data) {
-      d.write(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer);
+      d.write((data.buffer as ArrayBuffer).slice(data.byteOffset, data.byteOffset + data.byteLength));
     },
     digest: () => new Uint8Array(d.close()),
   };

@@ -3,7 +3,8 @@
 // mc/config, embedded:io/socket/udp, trace) comes from that package. Written from the SDK's sources
 // (modules/crypt/digest/crypt.js, crypt/etc/hmac.js, curve.js, ecdsa.js, crypt/arith/ecp.js, and mcconfig's ffi).
 // Lacking in @moddable/typings: 'crypt' (no module at all: BlockCipher and Digest), 'hmac', 'curve', 'ecdsa',
-// 'ecp', 'mc/ffi'.
+// 'ecp', 'mc/ffi', and the ECMA-419 storage modules 'embedded:storage/flash' and 'embedded:update' (the SDK's
+// modules/io/flash and modules/io/update, used by hosts/esp32/fota-ota.ts).
 
 declare module 'crypt' {
   export class Digest {
@@ -74,4 +75,31 @@ declare module 'mc/ffi' {
   export default class FFI {
     [name: string]: (...args: (number | string | ArrayBuffer | ArrayBufferView)[]) => unknown;
   }
+}
+
+declare module 'embedded:storage/flash' {
+  export interface FlashPartition {
+    close(): void;
+    eraseBlock(start: number, end?: number): void;
+    read(byteLength: number, byteOffset: number): ArrayBuffer;
+    write(buffer: ArrayBuffer | ArrayBufferView, byteOffset: number): void;
+    status(): { size: number; blockLength: number };
+  }
+  const FlashStorage: {
+    open(options: { path: string; mode?: 'r' | 'r+' }): FlashPartition;
+  };
+  export default FlashStorage;
+}
+
+declare module 'embedded:update' {
+  import type { FlashPartition } from 'embedded:storage/flash';
+  export interface UpdateSession {
+    write(buffer: ArrayBuffer | ArrayBufferView, byteOffset?: number): void;
+    complete(): void;
+    close(): void;
+  }
+  const Update: {
+    open(options: { partition?: FlashPartition; mode?: 'w'; byteLength?: number }): UpdateSession;
+  };
+  export default Update;
 }
