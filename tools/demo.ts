@@ -38,6 +38,13 @@ import type { DeviceAppConfig } from '../hosts/node/app';
 import { nobleCrypto } from '../modules/crypto/noble';
 import { BootstrapTestServer } from './bootstrap-server';
 import { DemoArgsError, parseDemoArgs, type DemoArgs } from './demo-args';
+import { encodeTlv } from '../modules/lwm2m/formats/tlv';
+import type { Entry } from '../modules/lwm2m/types';
+import { encodeBootstrapFile } from '../modules/uicc/pkcs15';
+import { bootstrapFromSmartcard, provisionSmartcardBinding } from '../modules/uicc/bootstrap';
+import { csimTransport } from '../modules/uicc/csim-transport';
+import { SmartcardBootstrapError } from '../modules/uicc/errors';
+import { SimUicc } from './uicc-sim/index';
 
 const HELP = `xs-lwm2m demo
 
@@ -257,6 +264,7 @@ async function localDemo(opts: DemoArgs): Promise<void> {
     if (!opts.data) rmSync(dataDir, { recursive: true, force: true });
   }
   await smsWakeupStep(check, log, verbose);
+  await smartcardStep(check, log, verbose);
   console.log(`\nxs-lwm2m demo: ${checks.length} checks passed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
@@ -321,6 +329,124 @@ async function smsWakeupStep(check: (what: string, ok: boolean) => void, log: ((
     modem.close();
     gateway.close();
     counters.close();
+    keys.close();
+    host.dispose();
+    await lwm2m.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** The bootstrap file a card holds (modules/uicc pkcs15.ts layout): one DM account, DTLS PSK, at `uri`. */
+function cardBootstrapFile(uri: string, identity: string, psk: Uint8Array): Uint8Array {
+  const sec: Entry[] = [
+    { path: [0, 0, 0], type: 'string', value: uri },
+    { path: [0, 0, 1], type: 'boolean', value: false },
+    { path: [0, 0, 2], type: 'integer', value: 0 },
+    { path: [0, 0, 3], type: 'opaque', value: utf8Encode(identity) },
+    { path: [0, 0, 4], type: 'opaque', value: new Uint8Array(0) },
+    { path: [0, 0, 5], type: 'opaque', value: psk },
+    { path: [0, 0, 10], type: 'integer', value: 201 },
+  ];
+  const srv: Entry[] = [
+    { path: [1, 0, 0], type: 'integer', value: 201 },
+    { path: [1, 0, 1], type: 'integer', value: 300 },
+    { path: [1, 0, 6], type: 'boolean', value: false },
+    { path: [1, 0, 7], type: 'string', value: 'U' },
+  ];
+  return encodeBootstrapFile([
+    { objectId: 0, tlv: encodeTlv([0], sec, () => false) },
+    { objectId: 1, tlv: encodeTlv([1], srv, () => false) },
+  ]);
+}
+
+/**
+ * Bootstrap from Smartcard (issue 16; LwM2M 1.1 §5.2.3, GlobalPlatform SCP03): a device with no factory
+ * configuration, only the card binding sealed on the production line (ICCID + SCP03 key set), and a
+ * simulated modem (tools/modem-sim) with the simulated UICC (tools/uicc-sim) in its slot. Every APDU is
+ * one AT+CSIM; the device opens SCP03 (C-MAC, C-DEC, R-MAC, R-ENC), reads the bootstrap file through
+ * PKCS#15, applies it and registers over DTLS PSK with the local LwM2M Server. Then the card in the
+ * slot is swapped, twice: another ICCID with the same keys, then the same ICCID with other keys; both are
+ * refused and nothing of theirs is applied or persisted.
+ */
+async function smartcardStep(check: (what: string, ok: boolean) => void, log: ((l: string) => void) | undefined, verbose: boolean): Promise<void> {
+  say('Smartcard: a device with no factory configuration bootstraps from the SIM card behind its modem (SCP03 over AT+CSIM)');
+  const endpoint = 'xs-lwm2m-card-demo';
+  const iccid = '8944500123456789012';
+  const rnd = () => new Uint8Array(randomBytes(16));
+  const psk = rnd();
+  const enc = rnd();
+  const mac = rnd();
+  const adminEnc = rnd();
+  const adminMac = rnd();
+  const dataDir = mkdtempSync(join(tmpdir(), 'xs-lwm2m-card-demo-'));
+  const lwm2m = await Lwm2mTestServer.start({ port: 0, psk: [{ identity: endpoint, key: psk.slice() }], log });
+  const uri = `coaps://127.0.0.1:${lwm2m.port}`;
+  const card = (id: string, e: Uint8Array, m: Uint8Array, bootstrap: Uint8Array) => new SimUicc({
+    iccid: id,
+    crypto: nobleCrypto,
+    keySets: [
+      { kvn: 0x30, enc: e.slice(), mac: m.slice(), role: 'device' },
+      { kvn: 0x40, enc: adminEnc.slice(), mac: adminMac.slice(), role: 'admin' },
+    ],
+    bootstrap,
+  });
+  const deviceNumber = '+15550124';
+  const smsc = new VirtualSmsc({ latencyMs: 2 });
+  const sim = new SimModem({ number: deviceNumber, smsc, uicc: card(iccid, enc, mac, cardBootstrapFile(uri, endpoint, psk.slice())) });
+  const host = new NodeHost({ dataDir, logLevel: verbose ? 'debug' : 'warn' });
+  const keys = KeyStore.open(host, 'keys');
+  const built = buildDataModel(host, keys);
+  built.dm.restore();
+  // the production line seals the binding to this card: its ICCID and the device's SCP03 key set (KVN 0x30)
+  provisionSmartcardBinding(keys, { iccid, kvn: 0x30, enc: enc.slice(), mac: mac.slice() });
+  const modem = new Modem(host, sim.stream());
+  const transport = csimTransport(modem);
+  const csimCount = () => sim.commands.filter((c) => c.toUpperCase().startsWith('AT+CSIM=')).length;
+  const accounts = (dm: DataModel) => dm.security.instanceIds().map((i) => String(dm.security.read(i)?.get(0))).join(' ');
+  let client: Lwm2mClient | null = null;
+  try {
+    await withTimeout(modem.init(), 10_000, 'modem init');
+    check(`card device: no factory configuration (Security instances: ${built.dm.security.instanceIds().length}), card binding sealed, modem ready`, built.dm.security.instanceIds().length === 0 && built.dm.servers.instanceIds().length === 0);
+    const r = await withTimeout(bootstrapFromSmartcard({ transport, keys, dataModel: built.dm, host, crypto: host.crypto }), 30_000, 'bootstrap from smartcard');
+    const initUpdate = sim.commands.some((c) => /^AT\+CSIM=\d+,"..50/i.test(c));
+    check(`card ${r.iccid} read over SCP03 (C-MAC, C-DEC, R-MAC, R-ENC) in ${csimCount()} AT+CSIM commands, INITIALIZE UPDATE included; applied objects ${r.objects.join(', ')}: account ${accounts(built.dm)}`, csimCount() >= 8 && initUpdate && r.objects.join() === '0,1' && accounts(built.dm) === uri);
+    client = new Lwm2mClient({ host, endpointName: endpoint, dataModel: built.dm, onEvent: (e) => {
+      const m = describeEvent(e);
+      if (m) say(m);
+    } });
+    await withTimeout(client.start(), 30_000, 'registration with the account from the card');
+    const reg = await withTimeout(lwm2m.waitForRegistration(endpoint, 20_000), 25_000, 'registration');
+    const maker = await lwm2m.read(endpoint, '/3/0/0', ContentFormat.Text);
+    check(`registered over DTLS PSK with the account from the card (lifetime ${reg.lifetime} s); server read /3/0/0 "${utf8Decode(maker.payload)}"`, reg.lifetime === 300 && maker.code === 0x45 && utf8Decode(maker.payload) === 'xs-lwm2m');
+    await withTimeout(client.stop({ deregister: true }), 15_000, 'de-registration');
+    client = null;
+    await withTimeout(lwm2m.waitForDeregistration(endpoint, 10_000), 12_000, 'de-registration at the server');
+
+    // Someone swaps the card in the modem's slot; the impostor's bootstrap file names another server.
+    const evil = cardBootstrapFile('coaps://198.51.100.7:5684', 'impostor', rnd());
+    const swaps: [string, string, SimUicc][] = [
+      ['another ICCID, the same SCP03 keys', 'wrong-card', card('8944500000000000001', enc, mac, evil)],
+      ['the same ICCID, other SCP03 keys', 'secure-channel', card(iccid, rnd(), rnd(), evil)],
+    ];
+    for (const [what, want, other] of swaps) {
+      sim.plug(other);
+      const before = csimCount();
+      let code = 'none';
+      try {
+        await withTimeout(bootstrapFromSmartcard({ transport, keys, dataModel: built.dm, host, crypto: host.crypto }), 30_000, 'bootstrap from the swapped card');
+      } catch (e) {
+        if (!(e instanceof SmartcardBootstrapError)) throw e;
+        code = e.code;
+      }
+      const restored = new DataModel({ store: new KeyStoreObjectStore(keys) });
+      restored.restore();
+      check(`swapped card (${what}) refused: ${code} after ${csimCount() - before} AT+CSIM commands; nothing applied (account still ${accounts(built.dm)}, persisted ${accounts(restored)})`,
+        code === want && accounts(built.dm) === uri && accounts(restored) === uri && built.dm.servers.instanceIds().length === 1 && lwm2m.registrations().length === 0);
+    }
+  } finally {
+    await client?.stop({ deregister: false }).catch(() => {});
+    modem.close();
+    smsc.detach(deviceNumber);
     keys.close();
     host.dispose();
     await lwm2m.stop();
