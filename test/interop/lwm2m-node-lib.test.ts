@@ -16,7 +16,9 @@ import { DeviceObject } from '../../modules/lwm2m/objects/device';
 import { MemoryObjectStore } from '../../modules/lwm2m/persistence';
 import { Lwm2mClient, type ClientEvent } from '../../modules/client/client';
 import { applyFactoryConfig } from '../../modules/client/factory';
-import { freeUdpPort, startPionRelay, type PeerHandle } from '../../tools/peers/peers.mjs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { freeUdpPort, PION_RELAY_BIN } from '../../tools/peers/peers.mjs';
 import { fromHex } from '../../modules/bytes/index';
 
 const require = createRequire(import.meta.url);
@@ -48,9 +50,26 @@ async function until(cond: () => boolean, what: string, ms = 15_000): Promise<vo
 
 const PSK_HEX = '000102030405060708090a0b0c0d0e0f';
 
+/**
+ * The relay lives for a whole describe; it is spawned here rather than through peers.mjs, whose
+ * stopAllPeers() other interop files call in a root-level afterEach (that would end it after one test).
+ */
+async function spawnRelay(port: number, upstream: string): Promise<{ proc: ChildProcess; output: () => string; stop: () => void }> {
+  if (!existsSync(PION_RELAY_BIN)) throw new Error(`${PION_RELAY_BIN} missing: run bash tools/peers/install.sh`);
+  const proc = spawn(PION_RELAY_BIN, ['-addr', `127.0.0.1:${port}`, '-upstream', upstream, '-psk', PSK_HEX, '-identity', 'nodelib-ep'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.on('data', (b) => (out += String(b)));
+  proc.stderr!.on('data', (b) => (out += String(b)));
+  const exitKill = () => proc.kill('SIGKILL');
+  process.once('exit', exitKill);
+  await until(() => /READY /.test(out) || proc.exitCode !== null, 'pion-relay READY', 10_000);
+  if (proc.exitCode !== null) throw new Error(`pion-relay exited: ${out}`);
+  return { proc, output: () => out, stop: () => { process.removeListener('exit', exitKill); proc.kill('SIGTERM'); } };
+}
+
 for (const mode of ['nosec', 'dtls-psk'] as const) describe(`third-party LwM2M server: lwm2m-node-lib (npm), ${mode === 'nosec' ? 'NoSec' : 'DTLS PSK-CCM8 through a pion/dtls relay'}`, function () {
   this.timeout(60_000);
-  let relay: PeerHandle | undefined;
+  let relay: Awaited<ReturnType<typeof spawnRelay>> | undefined;
   const lib = require('lwm2m-node-lib') as { server: NodeLibServer };
   const server = lib.server;
   let info: unknown;
@@ -85,7 +104,7 @@ for (const mode of ['nosec', 'dtls-psk'] as const) describe(`third-party LwM2M s
       applyFactoryConfig(dm, { accounts: [{ uri: `coap://127.0.0.1:${port}`, shortServerId: 1, lifetime: 300 }] });
     } else {
       const relayPort = await freeUdpPort(1);
-      relay = await startPionRelay({ port: relayPort, upstream: `127.0.0.1:${port}`, pskHex: PSK_HEX, identity: 'nodelib-ep' });
+      relay = await spawnRelay(relayPort, `127.0.0.1:${port}`);
       applyFactoryConfig(dm, { accounts: [{ uri: `coaps://127.0.0.1:${relayPort}`, pskIdentity: 'nodelib-ep', pskKey: fromHex(PSK_HEX), shortServerId: 1, lifetime: 300 }] });
     }
     client = new Lwm2mClient({ host, endpointName: 'nodelib-ep', dataModel: dm, onEvent: (e) => events.push(e), retry: { failuresBeforeBootstrap: 99 } });
@@ -93,7 +112,7 @@ for (const mode of ['nosec', 'dtls-psk'] as const) describe(`third-party LwM2M s
   after(async () => {
     try { await client?.stop(); } catch { /* already stopped */ }
     host?.dispose();
-    await relay?.stop();
+    relay?.stop();
     if (info) await p((cb) => server.stop(info, cb));
     rmSync(dataDir, { recursive: true, force: true });
   });
