@@ -56,12 +56,12 @@ export enum AlertDescription {
   unknown_psk_identity = 115,
 }
 
-const ALERT_NAMES: Record<number, string> = {
+const ALERT_NAMES: Readonly<Record<number, string>> = Object.freeze({
   0: 'close_notify', 10: 'unexpected_message', 20: 'bad_record_mac', 22: 'record_overflow', 40: 'handshake_failure',
   42: 'bad_certificate', 43: 'unsupported_certificate', 45: 'certificate_expired', 46: 'certificate_unknown', 48: 'unknown_ca', 49: 'access_denied',
   47: 'illegal_parameter', 50: 'decode_error', 51: 'decrypt_error', 70: 'protocol_version', 71: 'insufficient_security',
   80: 'internal_error', 90: 'user_canceled', 100: 'no_renegotiation', 110: 'unsupported_extension', 115: 'unknown_psk_identity',
-};
+});
 export function alertName(d: number): string {
   return ALERT_NAMES[d] ?? `alert(${d})`;
 }

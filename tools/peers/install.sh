@@ -26,7 +26,7 @@ declare -A PROBE=(
   [python3-gammu]="/usr/bin/python3 -c 'import gammu'"
   # to build mbedTLS's ssl_server2 from Debian's source package (build-mbedtls.sh)
   [dpkg-dev]="command -v dpkg-source"
-  [gcc]="command -v gcc"
+  [gcc]="command -v cc"
   [make]="command -v make"
 )
 ORDER=(openssl gnutls-bin libcoap3-bin golang-go golang-github-pion-dtls.v2-dev tshark python3-gammu dpkg-dev gcc make)

@@ -4,7 +4,9 @@
  * refusals (wrong key, bad signature, types not offered). Interop with real peers is in test/interop.
  */
 import { assert } from '../../harness/assert';
-import { rig, handshake, text } from './fixtures';
+import { rig, handshake, text, setFilter } from './fixtures';
+import { Prng } from '../../harness/sim';
+import { DtlsError } from '../../../modules/dtls/errors';
 import { fromHex } from '../../../modules/bytes/index';
 import { nobleCrypto } from '../../../modules/crypto/noble';
 import { DtlsAlert } from '../../../modules/dtls/errors';
@@ -158,5 +160,31 @@ describe('DTLS ECDHE-ECDSA-CCM8 in memory: X.509', () => {
     const e = await failure(handshake(rig({ psk: undefined, certificate: client('lwm2m.example.net') }, { certificate: other })));
     assert.equal(e.description, AlertDescription.unknown_ca);
     assert.equal(e.sentByPeer, true);
+  });
+});
+
+describe('DTLS ECDHE-ECDSA-CCM8: mutated flights into live connections', () => {
+  it('60 handshakes with byte flips in the server flight (Certificate, ServerKeyExchange, CertificateRequest) or the client flight: only DtlsError, on both sides', async () => {
+    const p = new Prng(1414);
+    let failed = 0;
+    for (let i = 0; i < 60; i++) {
+      const r = rig({ psk: undefined, certificate: rpk(clientKey, serverPub), retransmit: { initialMs: 1000, maxRetransmissions: 1 } }, { certificate: { ...rpk(serverKey, clientPub), requireClientCertificate: true } }, { seed: 1000 + i });
+      // Datagram 3 is the server flight 4 (after HelloVerifyRequest and the second ClientHello), 4 the client flight 5.
+      const target = i % 2 ? 3 : 4;
+      let serverSaw: unknown = null;
+      r.server.onConnectionClosed = (_c, reason) => (serverSaw = reason);
+      setFilter(r, (d, _dir, n) => {
+        if (n === target) for (let k = 1 + p.int(3); k > 0; k--) d[13 + p.int(d.length - 13)] ^= 1 << p.int(8);
+        return 'deliver';
+      });
+      try {
+        await handshake(r, 120_000);
+      } catch (e) {
+        failed++;
+        assert.ok(e instanceof DtlsError, `client: ${String(e)}`);
+      }
+      assert.ok(serverSaw === null || serverSaw instanceof DtlsError, `server: ${String(serverSaw)}`);
+    }
+    assert.ok(failed > 40, `${failed} of 60 mutated handshakes failed (a flip in a signature, key or MAC must fail)`);
   });
 });
