@@ -5,6 +5,7 @@ import { DataModel } from '../../../modules/lwm2m/data-model';
 import { bootstrapFromSmartcard, KEY_SCP03 } from '../../../modules/uicc/bootstrap';
 import { SmartcardBootstrapError } from '../../../modules/uicc/errors';
 import type { ApduTransport } from '../../../modules/uicc/transport';
+import { encodeCsimCommand, encodeCsimResponse, parseCsimCommand, parseCsimResponse } from '../../../modules/uicc/csim';
 import { CardChannel } from '../../../modules/uicc/transport';
 import { Scp03Session } from '../../../modules/uicc/scp03';
 import { selectAid, selectPath, plainSender } from '../../../modules/uicc/files';
@@ -67,6 +68,19 @@ describe('Bootstrap from Smartcard over SCP03 (simulated UICC)', () => {
     assert.ok(!all.includes('000102030405060708090a0b0c0d0e0f'), 'PSK not visible on the card interface');
     // the logical channel was closed
     assert.ok(tap.commands.some((c) => c[1] === 0x70 && c[2] === 0x80));
+  });
+
+  it('the same bootstrap through the AT+CSIM text of TS 27.007 §8.17 (what a modem carries)', async () => {
+    const { host, keys } = provisionedDevice();
+    const card = makeCard({ uri: 'coaps://192.0.2.8:5684' });
+    const lines: string[] = [];
+    // the modem side: AT+CSIM=<len>,"<hex>" in, +CSIM: <len>,"<hex>" out
+    const modem = (line: string) => encodeCsimResponse(card.process(parseCsimCommand(line)));
+    const transport: ApduTransport = { transmit: async (apdu) => { const l = encodeCsimCommand(apdu); lines.push(l); return parseCsimResponse(modem(l)); } };
+    const dm = new DataModel();
+    await bootstrapFromSmartcard({ transport, keys, dataModel: dm, host, crypto });
+    assert.equal(dm.security.read(0)?.get(0), 'coaps://192.0.2.8:5684');
+    assert.ok(lines.some((l) => /^AT\+CSIM=\d+,"8[0-3]50300008[0-9A-F]{16}00"$/.test(l)), 'INITIALIZE UPDATE as AT+CSIM');
   });
 
   it('the plain interface gives nothing: PKCS#15 files need the secure channel', async () => {
