@@ -34,10 +34,19 @@ describe('secured SMS with a Proof of Receipt (SPI 16 39)', function () {
   });
 
   it('answers each accepted command packet with a PoR that verifies under the KID key and repeats its counter', async () => {
+    // Let the registration's own command packets and PoRs land first (under load they trail the 2.01), so the
+    // window below holds exactly the Read's exchange.
+    const quiet = async () => {
+      for (let n = -1; n !== world.smsc.log.length; ) {
+        n = world.smsc.log.length;
+        await sleep(400);
+      }
+    };
+    await quiet();
     const from = world.smsc.log.length;
     const r = await world.server.read(ep, '/3/0/0', ContentFormat.Text);
     assert.equal(utf8Decode(r.payload), 'sms-e2e');
-    await sleep(200);
+    await quiet();
     const part = world.smsc.log.slice(from);
     const commands = part.filter((m) => m.from === SERVER_NUMBER && decodeDeliver(m.tpdu).userData.raw[1] === 0x70);
     const pors = part.filter((m) => m.from === msisdn && decodeDeliver(m.tpdu).userData.raw[1] === 0x71);
