@@ -5,7 +5,7 @@
  * Status: it runs the whole client (bootstrap, DTLS PSK-CCM8 and ECDHE-PSK, registration, observe) in the
  * Moddable simulator against the Node test servers, which use noble (hosts/sim/README.md); the project's crypto
  * vectors have not yet run on it directly (the self-test app does not link yet, see that README). It is
- * type-checked against @moddable/typings plus hosts/moddable/missing.d.ts. Not run on an ESP32.
+ * type-checked against @moddable/typings plus hosts/sdk-typings/missing.d.ts. Not run on an ESP32.
  *
  * Known gaps of the native modules that this sketch works around or documents:
  * - `Curve.dh` does not check that the peer point is on the curve (invalid-curve attacks): we check
