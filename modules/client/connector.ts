@@ -216,18 +216,7 @@ export class UdpDtlsConnector implements Connector {
     } finally {
       wipe(psk);
     }
-    try {
-      await client.connect();
-    } catch (e) {
-      lower.close();
-      if (session) this.opts.sessions?.forget?.(account);
-      throw e;
-    } finally {
-      if (session) wipeSession(session);
-    }
-    const exported = client.exportSession();
-    if (exported && this.opts.sessions) this.opts.sessions.save(account, exported);
-    return { channel: client, security: 'dtls-psk', session: () => client.exportSession(), resumed: client.resumed, cipherSuite: client.negotiated.cipherSuite ?? undefined };
+    return this.handshake(client, lower, account, session, 'dtls-psk');
   }
 
   /** A sealed sleeping connection for the account, woken on a fresh socket (a new NAT mapping is fine with a CID). */
@@ -270,6 +259,11 @@ export class UdpDtlsConnector implements Connector {
     } finally {
       wipe(certificate.privateKey);
     }
+    return this.handshake(client, lower, account, session, account.securityMode === SecurityMode.RPK ? 'dtls-rpk' : 'dtls-x509');
+  }
+
+  /** Runs the handshake; on success stores the session for resumption, on failure forgets the stale one. */
+  private async handshake(client: DtlsClient, lower: DatagramChannel, account: ServerAccount, session: DtlsSession | null | undefined, security: OpenedChannel['security']): Promise<OpenedChannel> {
     try {
       await client.connect();
     } catch (e) {
@@ -281,7 +275,6 @@ export class UdpDtlsConnector implements Connector {
     }
     const exported = client.exportSession();
     if (exported && this.opts.sessions) this.opts.sessions.save(account, exported);
-    const security = account.securityMode === SecurityMode.RPK ? 'dtls-rpk' : 'dtls-x509';
     return { channel: client, security, session: () => client.exportSession(), resumed: client.resumed, cipherSuite: client.negotiated.cipherSuite ?? undefined };
   }
 }

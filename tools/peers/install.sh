@@ -8,7 +8,6 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 BUILD="$HERE/.build"
-BIN="$BUILD/pion-echo"
 PION_SRC=/usr/share/gocode/src/github.com/pion/dtls/v2
 FORCE_BUILD=0
 [[ "${1:-}" == "--force-build" ]] && FORCE_BUILD=1
@@ -68,43 +67,29 @@ else
   log "all Debian packages present"
 fi
 
-# ---- pion-echo (GOPATH mode, offline, against Debian's /usr/share/gocode) ----
-SRC="$HERE/pion-echo/main.go"
-if [[ $FORCE_BUILD -eq 1 || ! -x "$BIN" || "$SRC" -nt "$BIN" ]]; then
-  log "building pion-echo"
-  mkdir -p "$BUILD/gopath/src/xslwm2m" "$BUILD/cache"
-  rm -rf "$BUILD/gopath/src/xslwm2m/pion-echo"
-  mkdir -p "$BUILD/gopath/src/xslwm2m/pion-echo"
-  cp "$SRC" "$BUILD/gopath/src/xslwm2m/pion-echo/main.go"
+# ---- our pion/dtls peers (GOPATH mode, offline, against Debian's /usr/share/gocode) ----
+# pion-echo: a DTLS echo server; pion-relay: DTLS PSK in front of a plain-UDP LwM2M server.
+build_go() { # name: builds tools/peers/<name>/main.go into .build/<name> when missing or older than its source
+  local name=$1 src="$HERE/$1/main.go" bin="$BUILD/$1" dir="$BUILD/gopath/src/xslwm2m/$1"
+  if [[ $FORCE_BUILD -eq 0 && -x "$bin" && ! "$src" -nt "$bin" ]]; then
+    log "$name up to date ($bin)"
+    return
+  fi
+  log "building $name"
+  mkdir -p "$BUILD/cache"
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  cp "$src" "$dir/main.go"
   (
-    cd "$BUILD/gopath/src/xslwm2m/pion-echo"
+    cd "$dir"
     GO111MODULE=off GOFLAGS= GOPROXY=off GOPATH="$BUILD/gopath:/usr/share/gocode" \
-      GOCACHE="$BUILD/cache" go build -o "$BIN.tmp" .
+      GOCACHE="$BUILD/cache" go build -o "$bin.tmp" .
   )
-  mv "$BIN.tmp" "$BIN"
-  log "built $BIN"
-else
-  log "pion-echo up to date ($BIN)"
-fi
-# ---- pion-relay (DTLS PSK in front of a plain-UDP LwM2M server; same build as pion-echo) ----
-RELAY_SRC="$HERE/pion-relay/main.go"
-RELAY_BIN="$BUILD/pion-relay"
-if [[ $FORCE_BUILD -eq 1 || ! -x "$RELAY_BIN" || "$RELAY_SRC" -nt "$RELAY_BIN" ]]; then
-  log "building pion-relay"
-  mkdir -p "$BUILD/gopath/src/xslwm2m" "$BUILD/cache"
-  rm -rf "$BUILD/gopath/src/xslwm2m/pion-relay"
-  mkdir -p "$BUILD/gopath/src/xslwm2m/pion-relay"
-  cp "$RELAY_SRC" "$BUILD/gopath/src/xslwm2m/pion-relay/main.go"
-  (
-    cd "$BUILD/gopath/src/xslwm2m/pion-relay"
-    GO111MODULE=off GOFLAGS= GOPROXY=off GOPATH="$BUILD/gopath:/usr/share/gocode" \
-      GOCACHE="$BUILD/cache" go build -o "$RELAY_BIN.tmp" .
-  )
-  mv "$RELAY_BIN.tmp" "$RELAY_BIN"
-  log "built $RELAY_BIN"
-else
-  log "pion-relay up to date ($RELAY_BIN)"
-fi
+  mv "$bin.tmp" "$bin"
+  log "built $bin"
+}
+build_go pion-echo
+build_go pion-relay
 
 # ---- mbedTLS ssl_server2 (RFC 9146 Connection ID peer), from Debian trixie's source package ----
 # A peer that cannot be built fails this step (and so `npm test`), never a silent skip.
