@@ -3,8 +3,9 @@
  * what the ESP32 and the Moddable simulator use, where noble's tables and P-256 do not fit the XS heap.
  *
  * Status: it runs the whole client (bootstrap, DTLS PSK-CCM8 and ECDHE-PSK, registration, observe) in the
- * Moddable simulator against the Node test servers, which use noble (hosts/sim/README.md); the project's crypto
- * vectors have not yet run on it directly (the self-test app does not link yet, see that README). It is
+ * Moddable simulator against the Node test servers, which use noble, and passes the project's crypto vectors
+ * (test/unit/crypto) in the simulator's self-test app (hosts/sim/README.md, with a workaround for
+ * the SDK's three-key 3DES decryption order). It is
  * type-checked against @moddable/typings plus hosts/sdk-typings/missing.d.ts. Not run on an ESP32.
  *
  * Known gaps of the native modules that this sketch works around or documents:
@@ -14,6 +15,8 @@
  *   nonce (HMAC over key, digest and fresh entropy, reduced from 48 bytes) and hand it in as `k`.
  * - The native key schedules are freed by the garbage collector; nothing guarantees they are zeroed.
  *   `dispose()` drops our references and wipes our own copies; that is all it can do.
+ * - The native TDES decrypt applies K1 first (correct only for two-key 3DES): we key the decrypting cipher
+ *   K3 || K2 || K1 (see NativeBlock).
  * - The native AES/TDES are table-based (mbedTLS-style or Moddable's own C), not constant-time.
  */
 import { BlockCipher as NativeBlockCipher, Digest } from 'crypt';
@@ -34,12 +37,28 @@ function toBuffer(u: Uint8Array): ArrayBuffer {
 class NativeBlock implements BlockCipher {
   readonly blockSize: number;
   private cipher: NativeBlockCipher | null;
+  // 3DES only: a second native cipher, keyed K3 || K2 || K1, used for decryption (see the constructor).
+  private decipher: NativeBlockCipher | null;
   // One reused block: the native API works on ArrayBuffers, ours on views with offsets.
   private readonly block: Uint8Array<ArrayBuffer>;
 
   constructor(kind: 'AES' | 'TDES', key: Uint8Array) {
     const keyCopy = toBuffer(key);
     this.cipher = new NativeBlockCipher(kind, keyCopy);
+    this.decipher = null;
+    if (kind === 'TDES') {
+      // The SDK's TDES decrypt (modules/crypt/digest/modCrypt.c, SDK 8.2.3) runs D(K1), E(K2), D(K3), i.e. the
+      // keys in encryption order; SP 800-67 section 3.2 decryption is D(K1)(E(K2)(D(K3)(C))), K3 first. The two
+      // agree only when K1 = K3, so three-key vectors (CAVP TECBMMT3, the SP 800-67 example) fail. Keying the
+      // decrypting cipher K3 || K2 || K1 makes the native order the standard one.
+      const k = new Uint8Array(keyCopy);
+      const rev = new Uint8Array(24);
+      rev.set(k.subarray(16, 24), 0);
+      rev.set(k.subarray(8, 16), 8);
+      rev.set(k.subarray(0, 8), 16);
+      this.decipher = new NativeBlockCipher(kind, rev.buffer);
+      rev.fill(0);
+    }
     new Uint8Array(keyCopy).fill(0);
     this.blockSize = kind === 'AES' ? 16 : 8;
     this.block = new Uint8Array(this.blockSize);
@@ -48,7 +67,7 @@ class NativeBlock implements BlockCipher {
     if (!this.cipher) throw new CryptoError('bad-argument', 'block cipher used after dispose()');
     const b = this.block;
     for (let i = 0; i < b.length; i++) b[i] = input[inOff + i];
-    if (decrypt) this.cipher.decrypt(b.buffer, b.buffer);
+    if (decrypt) (this.decipher ?? this.cipher).decrypt(b.buffer, b.buffer);
     else this.cipher.encrypt(b.buffer, b.buffer);
     output.set(b, outOff);
   }
@@ -61,6 +80,7 @@ class NativeBlock implements BlockCipher {
   dispose(): void {
     this.block.fill(0);
     this.cipher = null;
+    this.decipher = null;
   }
 }
 

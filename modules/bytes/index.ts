@@ -70,7 +70,9 @@ export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
 
 /** Overwrites secrets in place. Accepts several arrays and ignores undefined so callers can wipe in finally blocks. */
 export function wipe(...arrays: (Uint8Array | undefined | null)[]): void {
-  for (const a of arrays) if (a) a.fill(0);
+  // An empty array holds no secret, and may be a preloaded constant (read-only on a Moddable device, where even a
+  // zero-length fill throws): leave it alone.
+  for (const a of arrays) if (a && a.length > 0) a.fill(0);
 }
 
 export function xorInto(target: Uint8Array, src: Uint8Array, targetOffset = 0): void {

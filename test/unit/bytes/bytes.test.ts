@@ -196,6 +196,15 @@ describe('compare, concat, wipe', () => {
       }
     }
   });
+  it('wipe leaves an empty array alone (a preloaded empty constant is read-only on a Moddable device)', () => {
+    class ReadOnly extends Uint8Array {
+      override fill(): this {
+        throw new TypeError('read-only buffer');
+      }
+    }
+    wipe(new ReadOnly(0)); // a zero-length fill on a preloaded buffer throws on XS devices
+    assert.throws(() => wipe(new ReadOnly(1)));
+  });
   it('concat joins in order; wipe zeroes every array and skips undefined', () => {
     assert.hex(concat(fromHex('01'), new Uint8Array(0), fromHex('0203')), '010203');
     const x = fromHex('ffff'), y = fromHex('aa');
