@@ -38,13 +38,11 @@ import type { DeviceAppConfig } from '../hosts/node/app';
 import { nobleCrypto } from '../modules/crypto/noble';
 import { BootstrapTestServer } from './bootstrap-server';
 import { DemoArgsError, parseDemoArgs, type DemoArgs } from './demo-args';
-import { encodeTlv } from '../modules/lwm2m/formats/tlv';
-import type { Entry } from '../modules/lwm2m/types';
-import { encodeBootstrapFile } from '../modules/uicc/pkcs15';
 import { bootstrapFromSmartcard, provisionSmartcardBinding } from '../modules/uicc/bootstrap';
 import { csimTransport } from '../modules/uicc/csim-transport';
 import { SmartcardBootstrapError } from '../modules/uicc/errors';
 import { SimUicc } from './uicc-sim/index';
+import { pskBootstrapFile } from './uicc-sim/bootstrap-file';
 
 const HELP = `xs-lwm2m demo
 
@@ -336,28 +334,6 @@ async function smsWakeupStep(check: (what: string, ok: boolean) => void, log: ((
   }
 }
 
-/** The bootstrap file a card holds (modules/uicc pkcs15.ts layout): one DM account, DTLS PSK, at `uri`. */
-function cardBootstrapFile(uri: string, identity: string, psk: Uint8Array): Uint8Array {
-  const sec: Entry[] = [
-    { path: [0, 0, 0], type: 'string', value: uri },
-    { path: [0, 0, 1], type: 'boolean', value: false },
-    { path: [0, 0, 2], type: 'integer', value: 0 },
-    { path: [0, 0, 3], type: 'opaque', value: utf8Encode(identity) },
-    { path: [0, 0, 4], type: 'opaque', value: new Uint8Array(0) },
-    { path: [0, 0, 5], type: 'opaque', value: psk },
-    { path: [0, 0, 10], type: 'integer', value: 201 },
-  ];
-  const srv: Entry[] = [
-    { path: [1, 0, 0], type: 'integer', value: 201 },
-    { path: [1, 0, 1], type: 'integer', value: 300 },
-    { path: [1, 0, 6], type: 'boolean', value: false },
-    { path: [1, 0, 7], type: 'string', value: 'U' },
-  ];
-  return encodeBootstrapFile([
-    { objectId: 0, tlv: encodeTlv([0], sec, () => false) },
-    { objectId: 1, tlv: encodeTlv([1], srv, () => false) },
-  ]);
-}
 
 /**
  * Bootstrap from Smartcard (issue 16; LwM2M 1.1 §5.2.3, GlobalPlatform SCP03): a device with no factory
@@ -392,7 +368,7 @@ async function smartcardStep(check: (what: string, ok: boolean) => void, log: ((
   });
   const deviceNumber = '+15550124';
   const smsc = new VirtualSmsc({ latencyMs: 2 });
-  const sim = new SimModem({ number: deviceNumber, smsc, uicc: card(iccid, enc, mac, cardBootstrapFile(uri, endpoint, psk.slice())) });
+  const sim = new SimModem({ number: deviceNumber, smsc, uicc: card(iccid, enc, mac, pskBootstrapFile(uri, endpoint, psk.slice(), 201)) });
   const host = new NodeHost({ dataDir, logLevel: verbose ? 'debug' : 'warn' });
   const keys = KeyStore.open(host, 'keys');
   const built = buildDataModel(host, keys);
@@ -423,7 +399,7 @@ async function smartcardStep(check: (what: string, ok: boolean) => void, log: ((
     await withTimeout(lwm2m.waitForDeregistration(endpoint, 10_000), 12_000, 'de-registration at the server');
 
     // Someone swaps the card in the modem's slot; the impostor's bootstrap file names another server.
-    const evil = cardBootstrapFile('coaps://198.51.100.7:5684', 'impostor', rnd());
+    const evil = pskBootstrapFile('coaps://198.51.100.7:5684', 'impostor', rnd(), 201);
     const swaps: [string, string, SimUicc][] = [
       ['another ICCID, the same SCP03 keys', 'wrong-card', card('8944500000000000001', enc, mac, evil)],
       ['the same ICCID, other SCP03 keys', 'secure-channel', card(iccid, rnd(), rnd(), evil)],

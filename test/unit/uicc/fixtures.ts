@@ -1,12 +1,10 @@
 /** Shared fixtures of the UICC suites: a provisioned device and its simulated card. */
-import { fromHex, utf8Encode } from '../../../modules/bytes/index';
+import { fromHex } from '../../../modules/bytes/index';
 import { nobleCrypto } from '../../../modules/crypto/noble';
-import { encodeTlv } from '../../../modules/lwm2m/formats/tlv';
-import type { Entry } from '../../../modules/lwm2m/types';
 import { KeyStore } from '../../../modules/store/key-store';
-import { encodeBootstrapFile } from '../../../modules/uicc/pkcs15';
 import { provisionSmartcardBinding } from '../../../modules/uicc/bootstrap';
 import { SimUicc, type SimUiccOptions } from '../../../tools/uicc-sim/index';
+import { pskBootstrapFile } from '../../../tools/uicc-sim/bootstrap-file';
 import { SimHost } from '../../harness/sim';
 
 export const ICCID = '8944500123456789012';
@@ -18,25 +16,7 @@ export const PSK = '000102030405060708090a0b0c0d0e0f';
 
 /** The bootstrap information the card holds: one DM server account (PSK) at `uri`. */
 export function bootstrapFile(uri: string, identity = 'card-dev', psk = PSK, ssid = 101): Uint8Array {
-  const sec: Entry[] = [
-    { path: [0, 0, 0], type: 'string', value: uri },
-    { path: [0, 0, 1], type: 'boolean', value: false },
-    { path: [0, 0, 2], type: 'integer', value: 0 },
-    { path: [0, 0, 3], type: 'opaque', value: utf8Encode(identity) },
-    { path: [0, 0, 4], type: 'opaque', value: new Uint8Array(0) },
-    { path: [0, 0, 5], type: 'opaque', value: fromHex(psk) },
-    { path: [0, 0, 10], type: 'integer', value: ssid },
-  ];
-  const srv: Entry[] = [
-    { path: [1, 0, 0], type: 'integer', value: ssid },
-    { path: [1, 0, 1], type: 'integer', value: 300 },
-    { path: [1, 0, 6], type: 'boolean', value: false },
-    { path: [1, 0, 7], type: 'string', value: 'U' },
-  ];
-  return encodeBootstrapFile([
-    { objectId: 0, tlv: encodeTlv([0], sec, () => false) },
-    { objectId: 1, tlv: encodeTlv([1], srv, () => false) },
-  ]);
+  return pskBootstrapFile(uri, identity, fromHex(psk), ssid);
 }
 
 export function makeCard(o: Partial<SimUiccOptions> & { uri?: string } = {}): SimUicc {
