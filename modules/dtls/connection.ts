@@ -296,8 +296,11 @@ export abstract class DtlsConnection implements DatagramChannel {
       else this.stats.droppedRecords++;
       return;
     }
-    const window = this.windows[rec.epoch];
-    if (!window.check(rec.sequence)) {
+    // RFC 6347 §4.1.2.6: the window moves only on a record whose MAC verified. Epoch 0 has no MAC, so its records
+    // neither consult nor move a window (a forged copy with a far-ahead sequence number would otherwise shut out
+    // the real CCS); duplicates there are handled by the handshake's message_seq and by the epoch change.
+    const window = rec.epoch > 0 ? this.windows[rec.epoch] : null;
+    if (window && !window.check(rec.sequence)) {
       this.stats.droppedRecords++;
       return;
     }
@@ -328,14 +331,14 @@ export abstract class DtlsConnection implements DatagramChannel {
       this.stats.droppedRecords++;
       return;
     }
-    if (rec.epoch > 0 && rec.epoch === this.readEpoch && rec.sequence > window.highest) {
+    if (window && rec.epoch === this.readEpoch && rec.sequence > window.highest) {
       this.advancedByLastDatagram = true;
       this.onAuthenticatedNewer();
     }
     if (plaintext.length > this.maxPlaintext && rec.epoch > 0) {
       throw new DtlsAlert(AlertLevel.fatal, AlertDescription.record_overflow, `record of ${plaintext.length} bytes over the ${this.maxPlaintext}-byte limit`);
     }
-    window.accept(rec.sequence);
+    window?.accept(rec.sequence);
     switch (type) {
       case ContentType.handshake:
         this.receiveHandshake(plaintext, rec.epoch);

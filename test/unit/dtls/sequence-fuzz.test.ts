@@ -74,3 +74,38 @@ describe('DTLS handshake under message-sequence fuzzing', function () {
     assert.equal(r.client.state, 'established');
   });
 });
+
+describe('DTLS epoch-0 records and the replay window (RFC 6347 §4.1.2.6)', function () {
+  this.timeout(60_000);
+
+  // Kept input test/corpus/dtls-sequence/seed-201289: an on-path copy of an epoch-0 record whose sequence number
+  // was raised must not move the receiver's window past the records that follow (the CCS), since epoch 0 carries
+  // no MAC and the window may only move on an authenticated record.
+  for (const suite of ['psk', 'ecdhe-psk'] as const) {
+    it(`${suite}: a forged epoch-0 record with a far-ahead sequence number does not stop the handshake`, async () => {
+      const r = rig({ ...BARE, cipherSuites: [suite === 'psk' ? 0xc0a8 : 0xc037] }, { cipherSuites: [0xc0a8, 0xc037] });
+      let upCount = 0;
+      let injected = 0;
+      setFilter(r, (d, dir) => {
+        if (dir === 'a->b') {
+          upCount++;
+          // Just before the client's key-exchange flight (ClientKeyExchange, CCS, Finished) reaches the server, a
+          // copy of its first record with the sequence number raised to 2^40 does.
+          if (upCount === 3 && d[0] === 22) {
+            const forged = d.slice(0, 13 + ((d[11] << 8) | d[12]));
+            forged[5] = 0x01; // sequence_number high byte: 2^40
+            r.host.clock.setTimer(0, () => {
+              injected++;
+              r.pipe.b.onReceive?.(forged);
+            });
+          }
+        }
+        return 'deliver';
+      });
+      await handshake(r);
+      assert.equal(injected, 1, 'the forged record was delivered');
+      assert.equal(r.client.state, 'established');
+      assert.equal(r.serverConn()?.state, 'established');
+    });
+  }
+});
