@@ -5,7 +5,7 @@ export { encodeCsimCommand, parseCsimResponse, parseCsimCommand, encodeCsimRespo
 export { CardChannel, MAX_CHAINED, MAX_CHAINED_BYTES, type ApduTransport, type CardResponse } from './transport';
 export { parseBerTlv, parseOne, findTag, tlv, encodeLength, type Tlv, type BerTlvLimits } from './ber-tlv';
 export { selectAid, selectPath, readBinary, readRecord, updateRecord, parseFcp, decodeIccid, encodeIccid, plainSender, MAX_FILE, type CommandSender, type FileControl } from './files';
-export { PKCS15_AID, EF_ODF, BOOTSTRAP_LABEL, parseOdf, findBootstrapPath, parseBootstrapFile, encodeBootstrapFile, type BootstrapEntry } from './pkcs15';
+export { PKCS15_AID, EF_ODF, BOOTSTRAP_LABEL, LWM2M_BOOTSTRAP_OID, parseOdf, findBootstrapObject, findBootstrapPath, parseBootstrapFile, encodeBootstrapFile, type BootstrapEntry, type BootstrapObjectInfo } from './pkcs15';
 export {
   Scp03Session, SecurityLevel, DERIVATION, kdfCounterCmac, scp03Derive, deriveSessionKeys, cryptogram, parseInitUpdateResponse, pad80, unpad80,
   type Scp03Keys, type SessionKeys, type InitUpdateResponse, type OpenOptions,

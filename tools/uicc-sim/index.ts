@@ -2,7 +2,7 @@
  * A simulated UICC for tests and the demo (a test peer, not product code), reachable in-process as an
  * ApduTransport (and through any AT+CSIM front end via modules/uicc/csim.ts):
  *  - file system: MF 3F00 with EF ICCID 2FE2; DF 7F50 = the PKCS#15 application (AID A0 00 00 00 63
- *    "PKCS-15") with EF(ODF) 5031, EF(DODF-bootstrap) 4401, the bootstrap file 4402, and the LwM2M SMS
+ *    "PKCS-15") with EF(ODF) 5031, EF(DODF-bootstrap) 4401, EF LwM2M_Bootstrap 4402, and the LwM2M SMS
  *    exchange files EF(LwM2M-MT) 6F01 and EF(LwM2M-MO) 6F02 (linear fixed, one 223-byte record);
  *  - logical channels (MANAGE CHANNEL), SELECT by AID / path, READ BINARY, READ RECORD, UPDATE BINARY/RECORD;
  *  - T=0 style answers: data comes back through 61xx + GET RESPONSE, a wrong Le gets 6Cxx;
@@ -19,7 +19,7 @@ import { SecureSmsLink } from '../../modules/sms/link';
 import { decodeCommand, encodeResponse, type CommandApdu } from '../../modules/uicc/apdu';
 import { tlv, parseOne } from '../../modules/uicc/ber-tlv';
 import { encodeIccid } from '../../modules/uicc/files';
-import { PKCS15_AID, BOOTSTRAP_LABEL } from '../../modules/uicc/pkcs15';
+import { PKCS15_AID, BOOTSTRAP_LABEL, LWM2M_BOOTSTRAP_OID } from '../../modules/uicc/pkcs15';
 import type { ApduTransport } from '../../modules/uicc/transport';
 import { EXCHANGE_RECORD } from '../../modules/uicc/sms-card';
 import {
@@ -58,7 +58,7 @@ export interface SimUiccOptions {
   crypto: CryptoProvider;
   /** SCP03 key sets: the device's (read) and the management authority's (read + write). */
   keySets: CardKeySet[];
-  /** Content of the bootstrap file (object id, length, LwM2M TLV entries). */
+  /** Content of EF LwM2M_Bootstrap (LwM2M Core 1.1.1 Appendix G.3.4 layout, see modules/uicc/pkcs15.ts). */
   bootstrap: Uint8Array;
   /** The LwM2M SMS applet (optional): Security Object resources 7, 8, 9 as the server shares them. */
   sms?: { keyParameters: Uint8Array; secretKeys: Uint8Array; serverNumber: string; host: Pick<Host, 'now' | 'randomBytes'> };
@@ -87,15 +87,21 @@ export class CardCounters implements CounterSource {
 const RECORD = EXCHANGE_RECORD;
 const u16 = (v: number) => Uint8Array.of(v >> 8, v & 0xff);
 
-/** The PKCS#15 structures of the simulated card: EF(ODF) → EF(DODF-bootstrap) → bootstrap file. */
+/**
+ * The PKCS#15 structures of the simulated card (LwM2M Core 1.1.1 Appendix G.3.1-G.3.2): EF(ODF) with a
+ * dataObjects [7] Path to EF(DODF-bootstrap) 4401; in it one oidDO [1] data object: CommonObjectAttributes
+ * (label, flags = modifiable), CommonDataObjectAttributes (applicationOID 2.23.43.9.1) and typeAttributes
+ * [1] = OidDO { id 2.23.43.9.1, value Path 4402 } pointing to EF LwM2M_Bootstrap.
+ */
 export function pkcs15Files(): { odf: Uint8Array; dodf: Uint8Array } {
   const path = (fid: number) => tlv(0x30, tlv(0x04, u16(fid)));
   const odf = tlv(0xa7, path(0x4401));
   const label = new Uint8Array([...BOOTSTRAP_LABEL].map((c) => c.charCodeAt(0)));
-  const dodf = tlv(0x30,
+  const oid = tlv(0x06, Uint8Array.from(LWM2M_BOOTSTRAP_OID));
+  const dodf = tlv(0xa1,
     tlv(0x30, tlv(0x0c, label), tlv(0x03, Uint8Array.of(0x06, 0x40))),
-    tlv(0x30, tlv(0x0c, new Uint8Array([...'LWM2M'].map((c) => c.charCodeAt(0))))),
-    tlv(0xa1, path(0x4402)));
+    tlv(0x30, oid),
+    tlv(0xa1, tlv(0x30, oid, path(0x4402))));
   return { odf, dodf };
 }
 
