@@ -274,6 +274,11 @@ export class SimUicc implements ApduTransport {
         if (ef.fid === 0x6f02) return this.moWritten(c.data);
         return ok();
       }
+      case 0xf2: {
+        // STATUS (TS 102 221 §11.1.2): the FCP of the current DF / application
+        if ((c.cla & 0x80) === 0) return ok(empty, 0x6e00);
+        return ok(tlv(0x62, tlv(0x82, Uint8Array.of(0x78, 0x21)), tlv(0x83, u16(st.df.fid)), ...(st.df.aid ? [tlv(0x84, st.df.aid)] : [])));
+      }
       case 0x10:
         if ((c.cla & 0x80) === 0) return ok(empty, 0x6e00);
         this.profile = c.data?.slice();

@@ -17,6 +17,9 @@ import { encodeBootstrapFile, findBootstrapObject, findBootstrapPath, parseBoots
 import { tlv } from '../../../modules/uicc/ber-tlv';
 import { pkcs15Files } from '../../../tools/uicc-sim/index';
 
+/** The error class and a piece of its message. */
+const is = (c: new (...a: never[]) => Error, text: string) => (e: unknown): boolean => e instanceof c && e.message.includes(text);
+
 // nRF Connect SDK tests/lib/uicc_lwm2m/src/main.c, at_csim_success (status word 9000 removed).
 const NORDIC_ODF = 'A706300404026430';
 const NORDIC_DODF = 'A127300030110C0F4C774D324D20426F6F747374726170A110300E06060604672B09013004040264329000'.slice(0, -4);
@@ -99,7 +102,7 @@ describe('EF LwM2M_Bootstrap and the PKCS#15 directory against public vectors', 
 
   it('refuses counts and sizes that disagree, objects outside 0-2, a missing /0', () => {
     const one = '0000' + '00' + '0006' + '080003c10000';
-    const bad = (hex: string, why: string) => assert.throws(() => parseBootstrapFile(fromHex(hex)), Pkcs15Error, why);
+    const bad = (hex: string, why: string) => assert.throws(() => parseBootstrapFile(fromHex(hex)), is(Pkcs15Error, why), why);
     assert.equal(parseBootstrapFile(fromHex('0001000b' + one + 'ffff')).length, 1);
     bad('0002000b' + one, 'truncated');
     bad('0001000c' + one + '00', 'trailing');
@@ -118,9 +121,9 @@ describe('EF LwM2M_Bootstrap and the PKCS#15 directory against public vectors', 
     const opaque = tlv(0x30, tlv(0x30, label), tlv(0x30, tlv(0x06, fromHex('672b0901'))), tlv(0xa1, path));
     assert.equal(toHex(findBootstrapPath(opaque)), '6432');
     const labelOnly = tlv(0x30, tlv(0x30, label), tlv(0x30), tlv(0xa1, path));
-    assert.throws(() => findBootstrapPath(labelOnly), Pkcs15Error, 'no LwM2M bootstrap data object');
+    assert.throws(() => findBootstrapPath(labelOnly), is(Pkcs15Error, 'no LwM2M bootstrap data object'));
     const otherOid = tlv(0xa1, tlv(0x30, label), tlv(0x30), tlv(0xa1, tlv(0x30, tlv(0x06, fromHex('672b0902')), path)));
-    assert.throws(() => findBootstrapPath(otherOid), Pkcs15Error, 'no LwM2M bootstrap data object');
+    assert.throws(() => findBootstrapPath(otherOid), is(Pkcs15Error, 'no LwM2M bootstrap data object'));
     const flagged = tlv(0xa1, tlv(0x30, label, tlv(0x03, fromHex('0680'))), tlv(0x30), tlv(0xa1, tlv(0x30, tlv(0x06, fromHex('672b0901')), path)));
     assert.equal(findBootstrapObject(flagged).private, true);
     const { odf, dodf } = pkcs15Files();
