@@ -13,6 +13,10 @@
  */
 import type { CryptoProvider } from '../../modules/crypto/provider';
 import type { Host } from '../../modules/host';
+import { concat } from '../../modules/bytes/index';
+import { formatAddress } from '../../modules/sms/address';
+import { Reassembler } from '../../modules/sms/concat';
+import { encodeUdh, findConcat, hasPacketIdentifier, IEI } from '../../modules/sms/udh';
 import { decodeDeliver } from '../../modules/sms/tpdu-deliver';
 import { SmsSecurityPolicy, routeDeliver, type CounterSource, DCS_8BIT_CLASS2, PID_USIM_DATA_DOWNLOAD } from '../../modules/sms/policy';
 import { SecureSmsLink } from '../../modules/sms/link';
@@ -123,6 +127,10 @@ export class SimUicc implements ApduTransport {
   profile?: Uint8Array;
   /** Fault injection for tests (see CardScp03). */
   readonly faults: { rencWithoutPadding?: boolean } = {};
+  /** Segments of concatenated MT messages held until the rest arrives (tests). */
+  segmentsHeld = 0;
+  /** The applet's reassembly of concatenated secured packets: 2 messages, 4 segments, 1 KB at most. */
+  readonly reassembler: Reassembler;
 
   constructor(private readonly o: SimUiccOptions) {
     const ef = (fid: number, data: Uint8Array, read: Access, write: Access): EfNode => ({ kind: 'ef', fid, structure: 'transparent', data, read, write });
@@ -134,6 +142,7 @@ export class SimUicc implements ApduTransport {
     this.mf.children.set(0x2fe2, ef(0x2fe2, encodeIccid(o.iccid), 'always', 'never'));
     this.mf.children.set(0x7f50, this.app);
     this.channels.set(0, this.newChannel());
+    this.reassembler = new Reassembler(() => (o.sms ? o.sms.host.now() : 0), { maxPartials: 2, maxSegments: 4, maxBufferedOctets: 1024, timeoutMs: 60_000 });
     if (o.sms) {
       this.policy = new SmsSecurityPolicy({ keyParameters: o.sms.keyParameters, secretKeys: o.sms.secretKeys, serverNumber: o.sms.serverNumber, counters: new CardCounters(), crypto: o.crypto, counterName: 'card' });
       this.link = new SecureSmsLink({ policy: this.policy, host: o.sms.host, serverNumber: o.sms.serverNumber, pid: PID_USIM_DATA_DOWNLOAD, dcs: DCS_8BIT_CLASS2 });
@@ -370,14 +379,42 @@ export class SimUicc implements ApduTransport {
       this.refused.push('malformed');
       return { data: empty, sw: 0x9000 };
     }
-    if (routeDeliver(d) !== 'uicc' || !d.userData.udh) {
+    const udh = d.userData.udh;
+    if (routeDeliver(d) !== 'uicc' || !udh) {
       this.refused.push('not-secured-sms');
       return { data: empty, sw: 0x9000 };
     }
-    const r = this.policy.open(d.userData.raw, d.originator);
+    // TS 31.111 §7.1.1: the ME hands every SMS-PP download to the card as it comes, one ENVELOPE per
+    // short message; a command packet sent as concatenated SMS (TS 23.040 §9.2.3.24.1, IE 70 in the
+    // first segment only, TS 31.115) is put together here, on the card, with bounded resources.
+    let userData = d.userData.raw;
+    const c = findConcat(udh);
+    if (c) {
+      const part = this.reassembler.add(formatAddress(d.originator), c, udh, d.userData.payload);
+      if (part.kind === 'pending') {
+        this.segmentsHeld++;
+        return { data: empty, sw: 0x9000 };
+      }
+      if (part.kind === 'dropped') {
+        this.refused.push(`reassembly-${part.reason}`);
+        return { data: empty, sw: 0x9000 };
+      }
+      if (!hasPacketIdentifier(part.firstUdh, IEI.commandPacket)) {
+        this.refused.push('not-secured-sms');
+        return { data: empty, sw: 0x9000 };
+      }
+      userData = concat(encodeUdh([{ iei: IEI.commandPacket, data: new Uint8Array(0) }]), part.body);
+    }
+    const r = this.policy.open(userData, d.originator);
     if (!r.ok) {
       // LwM2M §7.2: a badly protected message is discarded with no reply at all
       this.refused.push(r.reason);
+      return { data: empty, sw: 0x9000 };
+    }
+    if (r.data.length > RECORD - 3) {
+      // the plaintext does not fit EF(LwM2M-MT): never hand over a truncated message
+      r.data.fill(0);
+      this.refused.push('too-large');
       return { data: empty, sw: 0x9000 };
     }
     const mt = this.app.children.get(0x6f01) as EfNode;
