@@ -16,6 +16,11 @@ import { Pkcs15Error } from '../../../modules/uicc/errors';
 import { encodeBootstrapFile, findBootstrapObject, findBootstrapPath, parseBootstrapFile, parseOdf } from '../../../modules/uicc/pkcs15';
 import { tlv } from '../../../modules/uicc/ber-tlv';
 import { pkcs15Files } from '../../../tools/uicc-sim/index';
+import { decodeCommand, encodeResponse } from '../../../modules/uicc/apdu';
+import { readBootstrapInformation } from '../../../modules/uicc/bootstrap';
+import { plainSender, selectAid } from '../../../modules/uicc/files';
+import { PKCS15_AID } from '../../../modules/uicc/pkcs15';
+import { CardChannel, type ApduTransport } from '../../../modules/uicc/transport';
 
 /** The error class and a piece of its message. */
 const is = (c: new (...a: never[]) => Error, text: string) => (e: unknown): boolean => e instanceof c && e.message.includes(text);
@@ -26,6 +31,13 @@ const NORDIC_DODF = 'A127300030110C0F4C774D324D20426F6F747374726170A110300E06060
 const NORDIC_BOOTSTRAP =
   '00010036000000003108002EC80025636F61703A2F2F6C657368616E2E65636C697073657' +
   '0726F6A656374732E696F3A35373833C10101C10203FFFF';
+// nRF Connect SDK, at_csim_success: the FCPs the card answered to SELECT (PKCS#15 ADF, 5031, 6430, 6432).
+const NORDIC_FCP: Record<string, string> = {
+  adf: '622582027821840CA000000063504B43532D31358A01058B032F060CC60990014083010183010A',
+  '5031': '621682024121830250318A01058B036F0602800200208800',
+  '6430': '621682024121830264308A01058B036F0602800200788800',
+  '6432': '621682024121830264308A01058B036F0602800200788800',
+};
 // nRF Connect SDK, at_csim_bootstrap_not_found: EF(ODF) with a DODF, a [5] entry and FF filler.
 const NORDIC_ODF_PADDED = 'A706300404024407A506300404024404FFFFFF';
 
@@ -64,6 +76,45 @@ describe('EF LwM2M_Bootstrap and the PKCS#15 directory against public vectors', 
     assert.equal(entries[0].version, 0);
     assert.equal(entries[0].tlv.length, 0x31);
     assert.deepEqual(valuesOf(0, entries[0].tlv), { '0/0/0': 'coap://leshan.eclipseprojects.io:5783', '0/0/1': true, '0/0/2': 3 });
+  });
+
+  it('Nordic card end to end: its FCPs and files behind a card model, read through our SELECT / READ BINARY / PKCS#15 chain', async () => {
+    // a transparent EF holds as many bytes as its FCP says (tag 80); the published reads are its start, FF after
+    const files: Record<string, Uint8Array> = {};
+    const body: Record<string, string> = { '5031': NORDIC_ODF, '6430': NORDIC_DODF, '6432': NORDIC_BOOTSTRAP };
+    for (const fid of Object.keys(body)) {
+      const size = parseInt(NORDIC_FCP[fid].slice(40, 44), 16); // 80 02 <size>
+      assert.ok(size >= 32 && size <= 0x78, `size ${size}`);
+      const f = new Uint8Array(size).fill(0xff);
+      f.set(fromHex(body[fid]));
+      files[fid] = f;
+    }
+    let current = '';
+    const seen: string[] = [];
+    const card: ApduTransport = {
+      transmit: async (apdu) => {
+        const c = decodeCommand(apdu);
+        seen.push(toHex(apdu.subarray(0, 4)));
+        if (c.ins === 0xa4 && c.p1 === 0x04) return encodeResponse(fromHex(NORDIC_FCP.adf), 0x9000);
+        if (c.ins === 0xa4) {
+          current = toHex(c.data!.subarray(c.data!.length - 2)).toUpperCase();
+          return NORDIC_FCP[current] ? encodeResponse(fromHex(NORDIC_FCP[current]), 0x9000) : encodeResponse(new Uint8Array(0), 0x6a82);
+        }
+        if (c.ins === 0xb0) {
+          const off = (c.p1 << 8) | c.p2;
+          const f = files[current];
+          if (!f || off >= f.length) return encodeResponse(new Uint8Array(0), 0x6b00);
+          return encodeResponse(f.subarray(off, off + Math.min(c.le ?? 256, f.length - off)), 0x9000);
+        }
+        return encodeResponse(new Uint8Array(0), 0x6d00);
+      },
+    };
+    const s = plainSender(new CardChannel(card));
+    await selectAid(s, Uint8Array.from(PKCS15_AID));
+    const entries = await readBootstrapInformation(s);
+    assert.equal(entries.length, 1);
+    assert.deepEqual(valuesOf(0, entries[0].tlv), { '0/0/0': 'coap://leshan.eclipseprojects.io:5783', '0/0/1': true, '0/0/2': 3 });
+    assert.ok(seen.some((x) => x.startsWith('00a409')), 'files selected relative to the PKCS#15 ADF');
   });
 
   it('Anjay generator output: 2 objects, /0 and /1 instance 1, and our encoder writes the same 126 bytes', () => {
