@@ -2,7 +2,8 @@
  * The PKCS#15 pieces Bootstrap from Smartcard needs (PKCS #15 v1.1 / ISO/IEC 7816-15; LwM2M Core TS 1.1.1
  * Appendix G): the application AID, EF(ODF) at 5031 pointing to the data-object directory
  * EF(DODF-bootstrap) (G.3.1), in it the data object that carries the LwM2M bootstrap object identifier
- * and the Path of EF LwM2M_Bootstrap (G.3.2), and that file's content (G.3.4; G.3.3 in the 1.0 text).
+ * and the Path of EF LwM2M_Bootstrap (G.3.2), and that file's content (G.3.4; numbered G.3.3 in earlier
+ * editions of the same appendix).
  */
 import { ByteReader } from '../bytes/index';
 import { findTag, parseBerTlv, type Tlv } from './ber-tlv';
