@@ -1,7 +1,8 @@
 /**
  * One cellular modem behind the Host's serial ByteStream: the AT engine, SMS in PDU mode, network
  * registration (TS 27.007 §10.1.22 +CEREG), identities for endpoint names (§5.6 +CIMI IMSI, §5.4 +CGSN
- * IMEI, +CCID ICCID), signal quality (§8.5 +CSQ) and generic UICC access (§8.17 +CSIM).
+ * IMEI, +CCID ICCID), signal quality (§8.5 +CSQ), generic UICC access (§8.17 +CSIM) and restricted
+ * UICC access (§8.18 +CRSM).
  */
 import type { Host } from '../host';
 import type { ByteStream } from '../transport/types';
@@ -9,6 +10,7 @@ import { AtEngine, type AtEngineOptions } from './engine';
 import { AtError } from './errors';
 import { ModemSms, type ModemSmsOptions } from './sms';
 import { encodeCsimCommand, parseCsimResponse } from '../uicc/csim';
+import { encodeCrsmCommand, parseCrsmResponse, type CrsmRequest, type CrsmResult } from '../uicc/crsm';
 import { ApduError } from '../uicc/errors';
 
 /** TS 27.007 §10.1.22 <stat>. */
@@ -100,6 +102,29 @@ export class Modem {
       return parseCsimResponse(r.lines[0]);
     } catch (e) {
       if (e instanceof ApduError) throw new AtError('format', `AT+CSIM: ${e.message}`);
+      throw e;
+    }
+  }
+
+  /**
+   * Restricted UICC access with AT+CRSM (TS 27.007 §8.18): the modem selects the file and runs the
+   * transport procedures; the answer is the card's status word and data. The text is modules/uicc's
+   * encodeCrsmCommand / parseCrsmResponse; modules/uicc crsm.ts has the reads built on it (EF ICCID,
+   * GET RESPONSE, STATUS). A bad request or a malformed +CRSM line is AtError('format').
+   */
+  async crsm(request: CrsmRequest): Promise<CrsmResult> {
+    let cmd: string;
+    try {
+      cmd = encodeCrsmCommand(request);
+    } catch (e) {
+      throw new AtError('format', e instanceof Error ? e.message : 'bad AT+CRSM request');
+    }
+    const r = await this.at.send(cmd, { prefix: '+CRSM:', timeoutMs: 10_000 });
+    if (!r.lines.length) throw new AtError('format', 'AT+CRSM: no +CRSM line');
+    try {
+      return parseCrsmResponse(r.lines[0]);
+    } catch (e) {
+      if (e instanceof ApduError) throw new AtError('format', `AT+CRSM: ${e.message}`);
       throw e;
     }
   }

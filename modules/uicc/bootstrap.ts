@@ -23,6 +23,8 @@ import { CardChannel, type ApduTransport } from './transport';
 /** KeyStore record names. */
 export const KEY_SCP03 = 'uicc/scp03';
 export const KEY_ICCID = 'uicc/iccid';
+/** The bound card's SCP03 sequence counter (3 bytes) seen in the last session that authenticated. */
+export const KEY_SCP03_SEQUENCE = 'uicc/scp03-seq';
 
 export interface SmartcardBinding {
   /** ICCID digits of the card the device was provisioned with. */
@@ -47,6 +49,7 @@ export function provisionSmartcardBinding(keys: KeyStore, b: SmartcardBinding): 
   try {
     keys.put(KEY_SCP03, rec);
     keys.put(KEY_ICCID, utf8Encode(b.iccid));
+    keys.delete(KEY_SCP03_SEQUENCE); // a new binding starts with no counter seen
   } finally {
     wipe(rec, b.enc, b.mac);
   }
@@ -135,6 +138,27 @@ export interface BoundSession {
 }
 
 /**
+ * GP Amendment D §6.2.2.1: a card using pseudo-random challenges sends its sequence counter with
+ * INITIALIZE UPDATE and increments it for every session. The device is the off-card entity of that
+ * protocol, so it keeps the last value of the bound card (only after the card cryptogram verified, so
+ * a forged answer cannot push it up) and refuses a counter that did not advance: a copy of the card
+ * made earlier, or a card that went back to random challenges, is not the card it saw last time.
+ */
+function checkSequence(keys: KeyStore, counter: Uint8Array | undefined): void {
+  const last = keys.get(KEY_SCP03_SEQUENCE);
+  if (!counter) {
+    if (last) throw new Scp03Error('sequence-counter', 'the card stopped sending its sequence counter');
+    return;
+  }
+  const value = (counter[0] << 16) | (counter[1] << 8) | counter[2];
+  if (last && last.length === 3) {
+    const before = (last[0] << 16) | (last[1] << 8) | last[2];
+    if (value <= before) throw new Scp03Error('sequence-counter', `card sequence counter ${value} did not advance past ${before}`);
+  }
+  keys.put(KEY_SCP03_SEQUENCE, counter.slice());
+}
+
+/**
  * Opens an SCP03 session with the PKCS#15 / LwM2M application of the card this device was provisioned
  * with: ICCID binding checked on the basic channel, then a logical channel, SELECT by AID, INITIALIZE
  * UPDATE / EXTERNAL AUTHENTICATE with the sealed static keys. Throws SmartcardBootstrapError.
@@ -165,7 +189,8 @@ export async function openBoundSession(o: Omit<SmartcardBootstrapOptions, 'dataM
     try {
       channel = await basic.openChannel();
       await selectAid(plainSender(channel), Uint8Array.from(PKCS15_AID));
-      session = await Scp03Session.open(channel, { keys, level, crypto: o.crypto, hostChallenge: o.host.randomBytes(8) });
+      session = await Scp03Session.open(channel, { keys, level, crypto: o.crypto, hostChallenge: o.host.randomBytes(8), aid: Uint8Array.from(PKCS15_AID) });
+      checkSequence(o.keys, session.init.sequenceCounter);
     } catch (e) {
       if (e instanceof Scp03Error) fail('secure-channel', `SCP03: ${e.message}`);
       if (e instanceof ApduError) fail('card', `${e.message}${e.sw ? ` (${swHex(e.sw)})` : ''}`);

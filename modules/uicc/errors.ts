@@ -31,6 +31,8 @@ export type Scp03ErrorCode =
   | 'bad-keys' // static keys missing or of the wrong size
   | 'channel' // INITIALIZE UPDATE / EXTERNAL AUTHENTICATE refused or malformed
   | 'card-cryptogram' // the card did not prove it holds the keys
+  | 'card-challenge' // a pseudo-random card challenge that is not KDF(ENC, sequence counter || AID)
+  | 'sequence-counter' // the card's SCP03 sequence counter did not advance since the last session
   | 'response-mac' // an R-MAC did not verify
   | 'response-format' // a secured response is malformed (length, padding)
   | 'security-level' // the card offers less than the configured level

@@ -154,6 +154,17 @@ export interface OpenOptions {
   crypto: CryptoProvider;
   /** 8 fresh random bytes from the Host (the host challenge). */
   hostChallenge: Uint8Array;
+  /**
+   * AID of the application the session is opened with. When given and the card announces a
+   * pseudo-random challenge (i b5), the challenge is checked against §6.2.2.1:
+   * KDF(static ENC, constant 02, 64 bits, context = sequence counter || AID).
+   */
+  aid?: Uint8Array;
+}
+
+/** §6.2.2.1 pseudo-random card challenge: what the card must send for `sequenceCounter` and `aid`. */
+export function pseudoRandomChallenge(crypto: CryptoProvider, enc: Uint8Array, sequenceCounter: Uint8Array, aid: Uint8Array): Uint8Array {
+  return scp03Derive(crypto, aesKey(enc, 'static ENC key'), DERIVATION.cardChallenge, concat(sequenceCounter, aid), 64);
 }
 
 /**
@@ -194,6 +205,12 @@ export class Scp03Session {
     if (init.kvn !== keys.kvn) throw new Scp03Error('channel', `card answered with key version ${init.kvn}, expected ${keys.kvn}`);
     if ((level & 0x10) && !(init.i & 0x20)) throw new Scp03Error('security-level', 'card does not support R-MAC');
     if ((level & 0x20) && !(init.i & 0x40)) throw new Scp03Error('security-level', 'card does not support R-ENCRYPTION');
+    if (o.aid && init.sequenceCounter) {
+      const want = pseudoRandomChallenge(crypto, keys.enc, init.sequenceCounter, o.aid);
+      const same = constantTimeEqual(want, init.cardChallenge);
+      wipe(want);
+      if (!same) throw new Scp03Error('card-challenge', 'pseudo-random card challenge does not match the sequence counter (Amendment D §6.2.2.1)');
+    }
     const context = concat(o.hostChallenge, init.cardChallenge);
     const sk = deriveSessionKeys(crypto, keys, context);
     let session: Scp03Session | undefined;

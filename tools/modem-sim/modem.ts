@@ -9,6 +9,8 @@ import { decodeDcs } from '../../modules/sms/dcs';
 import { encodeSmscAddress, parseNumber } from '../../modules/sms/address';
 import type { ByteStream, UdpSocket } from '../../modules/transport/types';
 import { encodeCsimResponse, parseCsimCommand } from '../../modules/uicc/csim';
+import { encodeCrsmResponse, parseCrsmCommand } from '../../modules/uicc/crsm';
+import { restrictedAccess } from './crsm';
 import type { SmsTerminal, VirtualSmsc } from './smsc';
 
 export interface SimModemOptions {
@@ -64,6 +66,8 @@ export class SimModem implements SmsTerminal {
   private csms = 0;
   private cnmi = [0, 0, 0, 0, 0];
   private cmee = 0;
+  /** AT+CRSM commands answered (tests). */
+  crsmCount = 0;
   private cereg = 0;
   private readonly storage: (Stored | null)[];
   private awaitingAck: { timer: boolean; stored: Stored } | null = null;
@@ -515,6 +519,21 @@ export class SimModem implements SmsTerminal {
         const card = this.o.uicc;
         const resp = card ? card.process(apdu) : this.o.csim ? this.o.csim(apdu) : Uint8Array.of(0x6d, 0x00);
         this.info(encodeCsimResponse(resp));
+        return this.final('OK');
+      }
+      case '+CRSM': {
+        // TS 27.007 §8.18: the modem selects the file and runs 61xx / 6Cxx itself (./crsm.ts)
+        let req;
+        try {
+          req = parseCrsmCommand(raw);
+        } catch {
+          return this.cmeError(50);
+        }
+        const card = this.o.uicc;
+        if (!card) return this.cmeError(10);
+        this.crsmCount++;
+        const r = restrictedAccess(card, req);
+        this.info(encodeCrsmResponse(r.sw, r.data));
         return this.final('OK');
       }
       default:

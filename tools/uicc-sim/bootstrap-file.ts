@@ -1,5 +1,5 @@
 /**
- * The bootstrap information a simulated card holds (modules/uicc/pkcs15.ts layout): one DM server account,
+ * The EF LwM2M_Bootstrap a simulated card holds (LwM2M Core 1.1.1 Appendix G.3.4, modules/uicc/pkcs15.ts): one DM server account,
  * DTLS PSK (Security Mode 0), at `uri`, with its Server instance. Shared by the UICC tests and the demo.
  */
 import { utf8Encode } from '../../modules/bytes/index';

@@ -2,7 +2,7 @@
  * A simulated UICC for tests and the demo (a test peer, not product code), reachable in-process as an
  * ApduTransport (and through any AT+CSIM front end via modules/uicc/csim.ts):
  *  - file system: MF 3F00 with EF ICCID 2FE2; DF 7F50 = the PKCS#15 application (AID A0 00 00 00 63
- *    "PKCS-15") with EF(ODF) 5031, EF(DODF-bootstrap) 4401, the bootstrap file 4402, and the LwM2M SMS
+ *    "PKCS-15") with EF(ODF) 5031, EF(DODF-bootstrap) 4401, EF LwM2M_Bootstrap 4402, and the LwM2M SMS
  *    exchange files EF(LwM2M-MT) 6F01 and EF(LwM2M-MO) 6F02 (linear fixed, one 223-byte record);
  *  - logical channels (MANAGE CHANNEL), SELECT by AID / path, READ BINARY, READ RECORD, UPDATE BINARY/RECORD;
  *  - T=0 style answers: data comes back through 61xx + GET RESPONSE, a wrong Le gets 6Cxx;
@@ -13,13 +13,17 @@
  */
 import type { CryptoProvider } from '../../modules/crypto/provider';
 import type { Host } from '../../modules/host';
+import { concat } from '../../modules/bytes/index';
+import { formatAddress } from '../../modules/sms/address';
+import { Reassembler } from '../../modules/sms/concat';
+import { encodeUdh, findConcat, hasPacketIdentifier, IEI } from '../../modules/sms/udh';
 import { decodeDeliver } from '../../modules/sms/tpdu-deliver';
 import { SmsSecurityPolicy, routeDeliver, type CounterSource, DCS_8BIT_CLASS2, PID_USIM_DATA_DOWNLOAD } from '../../modules/sms/policy';
 import { SecureSmsLink } from '../../modules/sms/link';
 import { decodeCommand, encodeResponse, type CommandApdu } from '../../modules/uicc/apdu';
 import { tlv, parseOne } from '../../modules/uicc/ber-tlv';
 import { encodeIccid } from '../../modules/uicc/files';
-import { PKCS15_AID, BOOTSTRAP_LABEL } from '../../modules/uicc/pkcs15';
+import { PKCS15_AID, BOOTSTRAP_LABEL, LWM2M_BOOTSTRAP_OID } from '../../modules/uicc/pkcs15';
 import type { ApduTransport } from '../../modules/uicc/transport';
 import { EXCHANGE_RECORD } from '../../modules/uicc/sms-card';
 import {
@@ -58,7 +62,7 @@ export interface SimUiccOptions {
   crypto: CryptoProvider;
   /** SCP03 key sets: the device's (read) and the management authority's (read + write). */
   keySets: CardKeySet[];
-  /** Content of the bootstrap file (object id, length, LwM2M TLV entries). */
+  /** Content of EF LwM2M_Bootstrap (LwM2M Core 1.1.1 Appendix G.3.4 layout, see modules/uicc/pkcs15.ts). */
   bootstrap: Uint8Array;
   /** The LwM2M SMS applet (optional): Security Object resources 7, 8, 9 as the server shares them. */
   sms?: { keyParameters: Uint8Array; secretKeys: Uint8Array; serverNumber: string; host: Pick<Host, 'now' | 'randomBytes'> };
@@ -87,15 +91,21 @@ export class CardCounters implements CounterSource {
 const RECORD = EXCHANGE_RECORD;
 const u16 = (v: number) => Uint8Array.of(v >> 8, v & 0xff);
 
-/** The PKCS#15 structures of the simulated card: EF(ODF) → EF(DODF-bootstrap) → bootstrap file. */
+/**
+ * The PKCS#15 structures of the simulated card (LwM2M Core 1.1.1 Appendix G.3.1-G.3.2): EF(ODF) with a
+ * dataObjects [7] Path to EF(DODF-bootstrap) 4401; in it one oidDO [1] data object: CommonObjectAttributes
+ * (label, flags = modifiable), CommonDataObjectAttributes (applicationOID 2.23.43.9.1) and typeAttributes
+ * [1] = OidDO { id 2.23.43.9.1, value Path 4402 } pointing to EF LwM2M_Bootstrap.
+ */
 export function pkcs15Files(): { odf: Uint8Array; dodf: Uint8Array } {
   const path = (fid: number) => tlv(0x30, tlv(0x04, u16(fid)));
   const odf = tlv(0xa7, path(0x4401));
   const label = new Uint8Array([...BOOTSTRAP_LABEL].map((c) => c.charCodeAt(0)));
-  const dodf = tlv(0x30,
+  const oid = tlv(0x06, Uint8Array.from(LWM2M_BOOTSTRAP_OID));
+  const dodf = tlv(0xa1,
     tlv(0x30, tlv(0x0c, label), tlv(0x03, Uint8Array.of(0x06, 0x40))),
-    tlv(0x30, tlv(0x0c, new Uint8Array([...'LWM2M'].map((c) => c.charCodeAt(0))))),
-    tlv(0xa1, path(0x4402)));
+    tlv(0x30, oid),
+    tlv(0xa1, tlv(0x30, oid, path(0x4402))));
   return { odf, dodf };
 }
 
@@ -117,6 +127,10 @@ export class SimUicc implements ApduTransport {
   profile?: Uint8Array;
   /** Fault injection for tests (see CardScp03). */
   readonly faults: { rencWithoutPadding?: boolean } = {};
+  /** Segments of concatenated MT messages held until the rest arrives (tests). */
+  segmentsHeld = 0;
+  /** The applet's reassembly of concatenated secured packets: 2 messages, 4 segments, 1 KB at most. */
+  readonly reassembler: Reassembler;
 
   constructor(private readonly o: SimUiccOptions) {
     const ef = (fid: number, data: Uint8Array, read: Access, write: Access): EfNode => ({ kind: 'ef', fid, structure: 'transparent', data, read, write });
@@ -128,6 +142,7 @@ export class SimUicc implements ApduTransport {
     this.mf.children.set(0x2fe2, ef(0x2fe2, encodeIccid(o.iccid), 'always', 'never'));
     this.mf.children.set(0x7f50, this.app);
     this.channels.set(0, this.newChannel());
+    this.reassembler = new Reassembler(() => (o.sms ? o.sms.host.now() : 0), { maxPartials: 2, maxSegments: 4, maxBufferedOctets: 1024, timeoutMs: 60_000 });
     if (o.sms) {
       this.policy = new SmsSecurityPolicy({ keyParameters: o.sms.keyParameters, secretKeys: o.sms.secretKeys, serverNumber: o.sms.serverNumber, counters: new CardCounters(), crypto: o.crypto, counterName: 'card' });
       this.link = new SecureSmsLink({ policy: this.policy, host: o.sms.host, serverNumber: o.sms.serverNumber, pid: PID_USIM_DATA_DOWNLOAD, dcs: DCS_8BIT_CLASS2 });
@@ -268,6 +283,11 @@ export class SimUicc implements ApduTransport {
         if (ef.fid === 0x6f02) return this.moWritten(c.data);
         return ok();
       }
+      case 0xf2: {
+        // STATUS (TS 102 221 §11.1.2): the FCP of the current DF / application
+        if ((c.cla & 0x80) === 0) return ok(empty, 0x6e00);
+        return ok(tlv(0x62, tlv(0x82, Uint8Array.of(0x78, 0x21)), tlv(0x83, u16(st.df.fid)), ...(st.df.aid ? [tlv(0x84, st.df.aid)] : [])));
+      }
       case 0x10:
         if ((c.cla & 0x80) === 0) return ok(empty, 0x6e00);
         this.profile = c.data?.slice();
@@ -359,14 +379,42 @@ export class SimUicc implements ApduTransport {
       this.refused.push('malformed');
       return { data: empty, sw: 0x9000 };
     }
-    if (routeDeliver(d) !== 'uicc' || !d.userData.udh) {
+    const udh = d.userData.udh;
+    if (routeDeliver(d) !== 'uicc' || !udh) {
       this.refused.push('not-secured-sms');
       return { data: empty, sw: 0x9000 };
     }
-    const r = this.policy.open(d.userData.raw, d.originator);
+    // TS 31.111 §7.1.1: the ME hands every SMS-PP download to the card as it comes, one ENVELOPE per
+    // short message; a command packet sent as concatenated SMS (TS 23.040 §9.2.3.24.1, IE 70 in the
+    // first segment only, TS 31.115) is put together here, on the card, with bounded resources.
+    let userData = d.userData.raw;
+    const c = findConcat(udh);
+    if (c) {
+      const part = this.reassembler.add(formatAddress(d.originator), c, udh, d.userData.payload);
+      if (part.kind === 'pending') {
+        this.segmentsHeld++;
+        return { data: empty, sw: 0x9000 };
+      }
+      if (part.kind === 'dropped') {
+        this.refused.push(`reassembly-${part.reason}`);
+        return { data: empty, sw: 0x9000 };
+      }
+      if (!hasPacketIdentifier(part.firstUdh, IEI.commandPacket)) {
+        this.refused.push('not-secured-sms');
+        return { data: empty, sw: 0x9000 };
+      }
+      userData = concat(encodeUdh([{ iei: IEI.commandPacket, data: new Uint8Array(0) }]), part.body);
+    }
+    const r = this.policy.open(userData, d.originator);
     if (!r.ok) {
       // LwM2M §7.2: a badly protected message is discarded with no reply at all
       this.refused.push(r.reason);
+      return { data: empty, sw: 0x9000 };
+    }
+    if (r.data.length > RECORD - 3) {
+      // the plaintext does not fit EF(LwM2M-MT): never hand over a truncated message
+      r.data.fill(0);
+      this.refused.push('too-large');
       return { data: empty, sw: 0x9000 };
     }
     const mt = this.app.children.get(0x6f01) as EfNode;

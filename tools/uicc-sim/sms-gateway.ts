@@ -10,7 +10,7 @@ import { concat } from '../../modules/bytes/index';
 import type { CryptoProvider } from '../../modules/crypto/provider';
 import { formatAddress, parseNumber } from '../../modules/sms/address';
 import type { UserData } from '../../modules/sms/user-data';
-import { Reassembler } from '../../modules/sms/concat';
+import { Reassembler, splitForConcatenation } from '../../modules/sms/concat';
 import { DCS_8BIT_CLASS2, PID_USIM_DATA_DOWNLOAD, SmsSecurityPolicy } from '../../modules/sms/policy';
 import { decodeSubmit } from '../../modules/sms/tpdu-submit';
 import { decodeDeliver, encodeDeliver } from '../../modules/sms/tpdu-deliver';
@@ -37,6 +37,9 @@ export class SmsServerGateway {
   /** Plain datagrams forwarded to the server, and SMS from the device that failed the checks. */
   toServer = 0;
   refused = 0;
+  /** The SMS-DELIVERs of the last server datagram (one, or the segments of a concatenated message). */
+  lastMessage: Uint8Array[] = [];
+  private reference = 0;
   private constructor(private readonly o: GatewayOptions, private readonly socket: Socket) {
     this.policy = new SmsSecurityPolicy({ keyParameters: o.keyParameters, secretKeys: o.secretKeys, serverNumber: o.deviceNumber, counters: new CardCounters(), crypto: o.crypto, counterName: 'server' });
     socket.on('message', (m) => this.fromServer(new Uint8Array(m)));
@@ -90,23 +93,39 @@ export class SmsServerGateway {
     this.socket.send(opened.data, this.o.serverPort, '127.0.0.1');
   }
 
-  /** Seals a server datagram into one class 2 SMS-DELIVER for the card. */
+  /** Seals a server datagram into one class 2 SMS-DELIVER for the card (it must fit one SMS). */
   sealForDevice(payload: Uint8Array): Uint8Array {
+    const all = this.sealForDeviceSegments(payload);
+    if (all.length !== 1) throw new Error(`payload needs ${all.length} SMS`);
+    return all[0];
+  }
+
+  /**
+   * Seals a server datagram into class 2 / TP-PID 7F SMS-DELIVERs: one, or a concatenated series
+   * (TS 23.040 §9.2.3.24.1, 8-bit reference) with the command packet identifier IE 70 in the first
+   * segment only (TS 31.115). Each goes to the device separately; the card reassembles them.
+   */
+  sealForDeviceSegments(payload: Uint8Array): Uint8Array[] {
     const ud = this.policy.seal(payload);
-    return encodeDeliver({
+    this.reference = (this.reference + 1) & 0xff;
+    const plan = splitForConcatenation(ud.subarray(3), { reference: this.reference, firstElements: [{ iei: IEI.commandPacket, data: new Uint8Array(0) }] });
+    return plan.map((p) => encodeDeliver({
       originator: parseNumber(this.o.serverNumber),
       pid: PID_USIM_DATA_DOWNLOAD,
       dcs: DCS_8BIT_CLASS2,
       timestamp: { year: 26, month: 11, day: 30, hour: 1, minute: 0, second: 0, tzQuarterHours: 0 },
-      elements: [{ iei: IEI.commandPacket, data: new Uint8Array(0) }],
-      payload: ud.subarray(3),
-    });
+      elements: p.elements,
+      payload: p.payload,
+    }));
   }
 
   private fromServer(payload: Uint8Array): void {
-    const tpdu = this.sealForDevice(payload);
-    this.delivered.push(tpdu);
-    this.o.toDevice(tpdu);
+    const all = this.sealForDeviceSegments(payload);
+    this.lastMessage = all;
+    for (const tpdu of all) {
+      this.delivered.push(tpdu);
+      this.o.toDevice(tpdu);
+    }
   }
 
   close(): void {

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assert } from '../../harness/assert';
-import { fromHex, utf8Decode } from '../../../modules/bytes/index';
+import { fromHex, utf8Decode, utf8Encode } from '../../../modules/bytes/index';
 import { NodeHost } from '../../../hosts/node/host';
 import { DataModel } from '../../../modules/lwm2m/data-model';
 import { DeviceObject } from '../../../modules/lwm2m/objects/device';
@@ -210,6 +210,19 @@ describe('SMS security terminated on the card, through the modem simulator and t
     assert.equal(r.code, 0x45);
     assert.equal(utf8Decode(r.payload), '21');
     assert.ok(csimCount(sim) > before, 'the request and the answer went through the card by AT+CSIM');
+  });
+
+  it('a Write in 2 concatenated class 2 SMS: each stored by the modem, read (AT+CMGR) and handed to the card in its own ENVELOPE', async () => {
+    const value = Array.from({ length: 170 }, (_, i) => String.fromCharCode(0x61 + (i % 26))).join('');
+    const reads = sim.commands.filter((c) => c.startsWith('AT+CMGR=')).length;
+    const held = card.segmentsHeld;
+    const r = await server.write(EP, '/3303/0/5750', utf8Encode(value), ContentFormat.Text);
+    assert.equal(r.code, 0x44);
+    assert.equal(temp.read(0)?.get(5750), value);
+    const segs = gateway.lastMessage.length >= 2 ? gateway.lastMessage.length : 0;
+    assert.ok(card.segmentsHeld > held, 'the card held a segment until the last one came');
+    assert.ok(sim.commands.filter((c) => c.startsWith('AT+CMGR=')).length - reads >= 2, `each segment read from modem storage (${segs})`);
+    assert.deepEqual(card.refused, []);
   });
 
   it('a tampered class 2 SMS is dropped by the card: nothing reaches the client, nothing is sent back', async () => {

@@ -10,7 +10,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assert } from '../../harness/assert';
-import { fromHex, utf8Decode } from '../../../modules/bytes/index';
+import { fromHex, utf8Decode, utf8Encode } from '../../../modules/bytes/index';
+import { decodeDeliver, encodeDeliver } from '../../../modules/sms/tpdu-deliver';
+import { concatElement, findConcat, IEI } from '../../../modules/sms/udh';
 import { NodeHost } from '../../../hosts/node/host';
 import { DataModel } from '../../../modules/lwm2m/data-model';
 import { DeviceObject } from '../../../modules/lwm2m/objects/device';
@@ -165,5 +167,98 @@ describe('SMS security terminated on the UICC, end to end (simulated card, local
     await channel.idle();
     assert.equal(smsOut.length, out, 'no SMS sent back');
     assert.equal(card.refused[refused], 'replay');
+  });
+
+  // TS 31.111 §7.1.1: each short message of a concatenated secured packet reaches the card in its own
+  // ENVELOPE (SMS-PP download); the card puts the packet together (TS 23.040 §9.2.3.24.1, TS 31.115).
+  let bigWrite: Uint8Array[] = [];
+  const isSegment = (t: Uint8Array) => {
+    const udh = decodeDeliver(t).userData.udh;
+    return !!udh && !!findConcat(udh);
+  };
+  const envelopes = () => card.log.filter((l) => l.endsWith(':c2')).length;
+
+  it('a Write too long for one SMS: 2 concatenated class 2 SMS, one ENVELOPE each, put together and deciphered on the card', async () => {
+    await channel.idle();
+    const value = Array.from({ length: 170 }, (_, i) => String.fromCharCode(0x41 + (i % 26))).join('');
+    const sent = gateway.delivered.length;
+    const env = envelopes();
+    const held = card.segmentsHeld;
+    const r = await server.write(EP, '/3303/0/5750', utf8Encode(value), ContentFormat.Text);
+    assert.equal(r.code, 0x44);
+    assert.equal(temp.read(0)?.get(5750), value);
+    bigWrite = gateway.delivered.slice(sent).filter(isSegment);
+    assert.ok(bigWrite.length >= 2 && bigWrite.length <= 3, `segments: ${bigWrite.length}`);
+    host.log('info', `concatenated write: ${bigWrite.length} SMS`);
+    assert.ok(card.segmentsHeld - held >= bigWrite.length - 1, 'the card held the first segment(s) until the last');
+    assert.ok(envelopes() - env >= bigWrite.length, 'one ENVELOPE per short message');
+    assert.ok(card.refused.length === 0 || !card.refused.some((x) => x.startsWith('reassembly')), card.refused.join());
+  });
+
+  it('a replayed concatenated message is put together again and dropped by the card (replay): nothing sent back', async () => {
+    await channel.idle();
+    assert.ok(bigWrite.length >= 2);
+    const out = smsOut.length;
+    const refused = card.refused.length;
+    let received = 0;
+    const prev = channel.onReceive;
+    channel.onReceive = () => received++;
+    try {
+      for (const t of bigWrite) assert.equal(await channel.deliver(t.slice()), false);
+    } finally {
+      channel.onReceive = prev;
+    }
+    await channel.idle();
+    assert.equal(received, 0);
+    assert.equal(smsOut.length, out, 'no SMS sent back');
+    assert.deepEqual(card.refused.slice(refused), ['replay']);
+  });
+
+  it('a tampered last segment: the reassembled packet fails its CC on the card (integrity), nothing reaches the client', async () => {
+    await channel.idle();
+    const segs = gateway.sealForDeviceSegments(new Uint8Array(200).fill(0x5a));
+    assert.ok(segs.length >= 2);
+    const last = segs[segs.length - 1];
+    last[last.length - 3] ^= 0x01;
+    const refused = card.refused.length;
+    let received = 0;
+    const prev = channel.onReceive;
+    channel.onReceive = () => received++;
+    try {
+      for (const t of segs) assert.equal(await channel.deliver(t), false);
+    } finally {
+      channel.onReceive = prev;
+    }
+    assert.equal(received, 0);
+    assert.deepEqual(card.refused.slice(refused), ['integrity']);
+  });
+
+  it('reassembly on the card is bounded: lone first segments are held at most 2 at a time, the oldest evicted', async () => {
+    await channel.idle();
+    const evicted = card.reassembler.drops.evicted;
+    const refused = card.refused.length;
+    for (let i = 0; i < 4; i++) {
+      const first = gateway.sealForDeviceSegments(new Uint8Array(200).fill(i))[0];
+      assert.equal(await channel.deliver(first), false);
+      assert.ok(card.reassembler.pending <= 2, `pending ${card.reassembler.pending}`);
+    }
+    assert.ok(card.reassembler.drops.evicted - evicted >= 2);
+    assert.equal(card.refused.length, refused, 'a held segment is not a refusal');
+    const tooMany = gateway.sealForDeviceSegments(new Uint8Array(200).fill(9))[0];
+    // a segment announcing more parts than the applet allows is refused before anything is stored
+    const d = decodeDeliver(tooMany);
+    const udh = d.userData.udh!;
+    const c = findConcat(udh)!;
+    const forged = encodeDeliver({
+      originator: d.originator, pid: d.pid, dcs: d.dcs, timestamp: d.timestamp,
+      elements: [concatElement({ reference: c.reference, wide: false, total: 9, sequence: 1 }), { iei: IEI.commandPacket, data: new Uint8Array(0) }],
+      payload: d.userData.payload,
+    });
+    assert.equal(await channel.deliver(forged), false);
+    assert.equal(card.refused[card.refused.length - 1], 'reassembly-too-many-segments');
+    // a packet whose plaintext would not fit EF(LwM2M-MT) is refused whole, never handed over cut short
+    const big = gateway.sealForDeviceSegments(new Uint8Array(230).fill(0x33));
+    for (const t of big) assert.equal(await channel.deliver(t), false);
+    assert.equal(card.refused[card.refused.length - 1], 'too-large');
   });
 });

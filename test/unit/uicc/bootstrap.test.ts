@@ -2,7 +2,7 @@ import { assert } from '../../harness/assert';
 import { fromHex, toHex } from '../../../modules/bytes/index';
 import { nobleCrypto as crypto } from '../../../modules/crypto/noble';
 import { DataModel } from '../../../modules/lwm2m/data-model';
-import { bootstrapFromSmartcard, KEY_SCP03 } from '../../../modules/uicc/bootstrap';
+import { bootstrapFromSmartcard, KEY_SCP03, KEY_SCP03_SEQUENCE } from '../../../modules/uicc/bootstrap';
 import { SmartcardBootstrapError } from '../../../modules/uicc/errors';
 import type { ApduTransport } from '../../../modules/uicc/transport';
 import { encodeCsimCommand, encodeCsimResponse, parseCsimCommand, parseCsimResponse } from '../../../modules/uicc/csim';
@@ -101,12 +101,52 @@ describe('Bootstrap from Smartcard over SCP03 (simulated UICC)', () => {
     assert.ok(!tap.commands.some((c) => c[1] === 0x50), 'no INITIALIZE UPDATE');
   });
 
-  it('swapped card that also copies the ICCID: its keys differ, card cryptogram refused', async () => {
+  it('swapped card that also copies the ICCID: its keys differ, refused (its card challenge does not derive from our ENC key)', async () => {
     const { host, keys } = provisionedDevice();
     const clone = makeCard({ keySets: [{ kvn: 0x30, enc: fromHex('00'.repeat(16)), mac: fromHex('11'.repeat(16)), role: 'device' }] });
     const dm = new DataModel();
     const e = await refused(bootstrapFromSmartcard({ transport: clone, keys, dataModel: dm, host, crypto }), 'secure-channel');
-    assert.ok(/cryptogram/.test(e.message));
+    assert.ok(/card challenge|cryptogram/.test(e.message), e.message);
+    nothingApplied(dm);
+  });
+
+  it('a copy of the bound card whose SCP03 sequence counter is behind the last one seen is refused, nothing applied', async () => {
+    const { host, keys } = provisionedDevice();
+    const card = makeCard();
+    const first = new DataModel();
+    await bootstrapFromSmartcard({ transport: card, keys, dataModel: first, host, crypto });
+    const seen = keys.get(KEY_SCP03_SEQUENCE)!;
+    assert.equal(seen.length, 3);
+    // the same keys and ICCID, but a card image taken before those sessions: its counter starts over
+    const copy = makeCard();
+    const dm = new DataModel();
+    const e = await refused(bootstrapFromSmartcard({ transport: copy, keys, dataModel: dm, host, crypto }), 'secure-channel');
+    assert.ok(/did not advance/.test(e.message), e.message);
+    nothingApplied(dm);
+    assert.deepEqual(Array.from(keys.get(KEY_SCP03_SEQUENCE)!), Array.from(seen), 'a refused session does not move the stored counter');
+    // the real card again: its counter moved on, accepted
+    await bootstrapFromSmartcard({ transport: card, keys, dataModel: new DataModel(), host, crypto });
+    assert.ok(keys.get(KEY_SCP03_SEQUENCE)![2] > seen[2]);
+  });
+
+  it('the bound card answering without its sequence counter (random challenge) after having sent one is refused', async () => {
+    const { host, keys } = provisionedDevice();
+    const card = makeCard({ t0: false });
+    await bootstrapFromSmartcard({ transport: card, keys, dataModel: new DataModel(), host, crypto });
+    // a man in the middle turns the INITIALIZE UPDATE answer into the random-challenge form (i = 60,
+    // no counter); the card cryptogram does not cover either, so only the counter rule can notice
+    const downgraded = {
+      transmit: async (apdu: Uint8Array) => {
+        const r = await card.transmit(apdu);
+        if (apdu[1] !== 0x50 || r.length !== 34) return r;
+        const out = Uint8Array.from([...r.subarray(0, 29), r[32], r[33]]);
+        out[12] = 0x60;
+        return out;
+      },
+    };
+    const dm = new DataModel();
+    const e = await refused(bootstrapFromSmartcard({ transport: downgraded, keys, dataModel: dm, host, crypto }), 'secure-channel');
+    assert.ok(/stopped sending its sequence counter/.test(e.message), e.message);
     nothingApplied(dm);
   });
 

@@ -11,9 +11,6 @@ import {
 } from '../../../modules/uicc/usat';
 import { decodeDeliver } from '../../../modules/sms/tpdu-deliver';
 import { routeDeliver } from '../../../modules/sms/policy';
-import { parseOdf, findBootstrapPath, parseBootstrapFile } from '../../../modules/uicc/pkcs15';
-import { Pkcs15Error } from '../../../modules/uicc/errors';
-import { pkcs15Files } from '../../../tools/uicc-sim/index';
 import { recordPayload } from '../../../modules/uicc/sms-card';
 
 class Script implements ApduTransport {
@@ -181,18 +178,6 @@ describe('UICC codecs', () => {
   });
 
   describe('PKCS#15 and EF ICCID', () => {
-    it('ODF → DODF-bootstrap → bootstrap path', () => {
-      const { odf, dodf } = pkcs15Files();
-      assert.deepEqual(parseOdf(odf).map(toHex), ['4401']);
-      assert.equal(toHex(findBootstrapPath(dodf)), '4402');
-    });
-    it('bootstrap file: objects 0-2 only, bounded, needs a Security entry', () => {
-      assert.equal(parseBootstrapFile(fromHex('00000003c10000ffff')).length, 1);
-      assert.throws(() => parseBootstrapFile(fromHex('00000003c10000' + '00030003c10000')), Pkcs15Error, 'object 3 is not bootstrap information');
-      assert.throws(() => parseBootstrapFile(fromHex('00010003c10000')));
-      assert.throws(() => parseBootstrapFile(fromHex('0000ffff')));
-      assert.throws(() => parseBootstrapFile(fromHex('00000003c10000ff01')));
-    });
     it('EF ICCID swapped BCD (TS 102 221 §13.2)', () => {
       assert.equal(decodeIccid(fromHex('98440510325476981002')), '89445001234567890120');
       assert.equal(decodeIccid(fromHex('984405103254769810f2')), '8944500123456789012');

@@ -4,6 +4,7 @@ import { fromHex } from '../../../modules/bytes/index';
 import { ApduError, BerTlvError, Pkcs15Error, Scp03Error, UsatError } from '../../../modules/uicc/errors';
 import { decodeCommand, decodeResponse } from '../../../modules/uicc/apdu';
 import { parseCsimResponse } from '../../../modules/uicc/csim';
+import { parseCrsmCommand, parseCrsmResponse } from '../../../modules/uicc/crsm';
 import { parseBerTlv } from '../../../modules/uicc/ber-tlv';
 import { parseFcp, decodeIccid } from '../../../modules/uicc/files';
 import { findBootstrapPath, parseBootstrapFile, parseOdf } from '../../../modules/uicc/pkcs15';
@@ -18,11 +19,31 @@ const SEEDS = {
   pkcs15: [
     'a7063004020244 01'.replace(/ /g, ''),
     '302a300f0c0f4c574d324d20426f6f7473747261700303064030070c054c574d324da106300404024402',
-    '00000003c100000001000cc80000ffffffff',
+    // nRF Connect SDK tests/lib/uicc_lwm2m: EF(DODF) and EF LwM2M_Bootstrap (Appendix G.3.2 / G.3.4)
+    'a127300030110c0f4c774d324d20426f6f747374726170a110300e06060604672b0901300404026432',
+    '00010036000000003108002ec80025636f61703a2f2f6c657368616e2e65636c6970736570726f6a656374732e696f3a35373833c10101c10203ffff',
+    '0002001100000100060800030c10000001000005080002c100',
   ],
   usat: ['d0128103010101820281829207013f007f506f01', 'd147820283818604001032548b3b400290217ff6227052000000002d02700000281516191212b0000127fa28a5bac69d3c5e9df2c7155dfdde449c826b236215566530787b30e8be5d', '810301010182028281830100', '023f007f506f013f002fe2', '8003414243ffffff'],
   scp03: ['000000000000000000003003703eb51047495b249f66c484c1d2ef1948000002', '00000000000000000000300360b51047495b249f66c484c1d2ef194800'],
+  crsm: ['+CRSM: 144,0,"983351106111005079F8"', '+CRSM: 106,130', 'AT+CRSM=178,28417,1,4,223,,"3F007F50"', 'AT+CRSM=214,28423,0,0,2,"0A0B"', 'AT+CRSM=242'],
 };
+
+/** Text mutations for the AT+CRSM lines (characters the grammar uses, and some it does not). */
+function mutateText(prng: Prng, base: string): string {
+  const alphabet = '+CRSMAT=: ,"0123456789ABCDEFabcdefXZ\r\n\u0000';
+  const c = base.split('');
+  const ops = 1 + prng.int(6);
+  for (let i = 0; i < ops; i++) {
+    const at = prng.int(c.length + 1);
+    const k = prng.int(4);
+    if (k === 0) c.splice(at, 1);
+    else if (k === 1) c.splice(at, 0, alphabet[prng.int(alphabet.length)]);
+    else if (k === 2) c[at] = alphabet[prng.int(alphabet.length)];
+    else c.splice(at, 0, ...'0123456789ABCDEF'.repeat(1 + prng.int(40)).split(''));
+  }
+  return c.join('');
+}
 
 function mutate(prng: Prng, base: Uint8Array): Uint8Array {
   let x: Uint8Array = base.slice();
@@ -39,8 +60,8 @@ function mutate(prng: Prng, base: Uint8Array): Uint8Array {
   return x;
 }
 
-export type UiccFuzzTarget = 'apdu' | 'ber-tlv' | 'pkcs15' | 'usat' | 'scp03';
-export const UICC_TARGETS: readonly UiccFuzzTarget[] = ['apdu', 'ber-tlv', 'pkcs15', 'usat', 'scp03'];
+export type UiccFuzzTarget = 'apdu' | 'ber-tlv' | 'pkcs15' | 'usat' | 'scp03' | 'crsm';
+export const UICC_TARGETS: readonly UiccFuzzTarget[] = Object.freeze(['apdu', 'ber-tlv', 'pkcs15', 'usat', 'scp03', 'crsm'] as UiccFuzzTarget[]);
 
 const typed = (e: unknown) => e instanceof ApduError || e instanceof BerTlvError || e instanceof Pkcs15Error || e instanceof UsatError || e instanceof Scp03Error;
 
@@ -78,6 +99,13 @@ export function fuzzUicc(target: UiccFuzzTarget, prng: Prng, cases: number): { c
         else if (k === 2) parseTerminalResponse(x);
         else if (k === 3) parseFileList(x);
         else recordPayload(x);
+      } else if (target === 'crsm') {
+        const line = mutateText(prng, prng.pick(SEEDS.crsm));
+        if (line.startsWith('AT')) parseCrsmCommand(line);
+        else {
+          const r = parseCrsmResponse(line);
+          if (r.data.length > 256 || r.sw > 0xffff) return { cases: i, unexpected: 'AT+CRSM answer over its bounds' };
+        }
       } else {
         parseInitUpdateResponse(mutate(prng, fromHex(prng.pick(SEEDS.scp03))));
       }

@@ -4,7 +4,7 @@ import { nobleCrypto as crypto } from '../../../modules/crypto/noble';
 import { CardChannel, type ApduTransport } from '../../../modules/uicc/transport';
 import { decodeCommand } from '../../../modules/uicc/apdu';
 import { Scp03Error } from '../../../modules/uicc/errors';
-import { kdfCounterCmac, Scp03Session, type Scp03Keys } from '../../../modules/uicc/scp03';
+import { kdfCounterCmac, pseudoRandomChallenge, Scp03Session, type Scp03Keys } from '../../../modules/uicc/scp03';
 
 // NIST SP 800-108 KDF in counter mode, CAVP KBKDF test vectors (KDFCTR_gen.rsp), [PRF=CMAC_AES128]
 // [CTRLOCATION=BEFORE_FIXED]; values as published by NIST and reproduced in the RustCrypto `kbkdf`
@@ -52,10 +52,16 @@ class Script implements ApduTransport {
   }
 }
 
+/**
+ * The card behind pySim's traces is an eUICC ISD-R (AID A0000005591010FFFFFFFF8900000100, SGP.02): its
+ * pseudo-random card challenges (i = 70) are KDF(ENC, 02, counter || that AID), which the check verifies.
+ */
+const ISD_R = fromHex('a0000005591010ffffffff8900000100');
+
 async function openPysim(v: (typeof PYSIM)[number], iuRsp = v.iuRsp): Promise<{ s: Scp03Session; t: Script }> {
   const t = new Script([iuRsp + '9000', '9000']);
   const hostChallenge = fromHex(v.iu).slice(5, 13);
-  const s = await Scp03Session.open(new CardChannel(t), { keys: KEYS, level: v.level, crypto, hostChallenge });
+  const s = await Scp03Session.open(new CardChannel(t), { keys: KEYS, level: v.level, crypto, hostChallenge, aid: ISD_R });
   assert.equal(t.seen[0], v.iu.toLowerCase(), 'INITIALIZE UPDATE bytes');
   assert.equal(t.seen[1], v.ea.toLowerCase(), 'EXTERNAL AUTHENTICATE bytes (host cryptogram + C-MAC)');
   return { s, t };
@@ -81,6 +87,22 @@ describe('SCP03 (GP Amendment D)', () => {
         }
       });
     }
+
+    it('pseudo-random card challenge (§6.2.2.1): pySim\'s three card challenges are KDF(ENC, counter || ISD-R AID); any other AID or counter is refused', async () => {
+      for (const v of PYSIM) {
+        const rsp = fromHex(v.iuRsp);
+        assert.equal(toHex(pseudoRandomChallenge(crypto, KEYS.enc, rsp.subarray(29, 32), ISD_R)), toHex(rsp.subarray(13, 21)));
+        const t = new Script([v.iuRsp + '9000', '9000']);
+        const e = (await assert.rejects(Scp03Session.open(new CardChannel(t), { keys: KEYS, level: v.level, crypto, hostChallenge: fromHex(v.iu).slice(5, 13), aid: fromHex('a000000063504b43532d3135') }), Scp03Error)) as Scp03Error;
+        assert.equal(e.code, 'card-challenge');
+        assert.equal(t.seen.length, 1, 'no EXTERNAL AUTHENTICATE');
+        const bumped = rsp.slice();
+        bumped[31] ^= 0x01; // the counter, with the challenge and cryptogram left as recorded
+        const t2 = new Script([toHex(bumped) + '9000', '9000']);
+        const e2 = (await assert.rejects(Scp03Session.open(new CardChannel(t2), { keys: KEYS, level: v.level, crypto, hostChallenge: fromHex(v.iu).slice(5, 13), aid: ISD_R }), Scp03Error)) as Scp03Error;
+        assert.equal(e2.code, 'card-challenge');
+      }
+    });
 
     it('a changed card cryptogram is refused (wrong card / wrong keys)', async () => {
       const v = PYSIM[0];
