@@ -49,6 +49,11 @@ export interface Connector {
   open(account: ServerAccount, dm: DataModel): Promise<OpenedChannel>;
   /** For an account bound to UDP and SMS (U+S): the SMS channel on which the server can reach the device, or null. */
   openSms?(account: ServerAccount, dm: DataModel): Promise<OpenedChannel> | null;
+  /**
+   * Seals an opened channel for deep sleep without close_notify (modules/dtls/sleep.ts), so that the next `open`
+   * for the account wakes it with no handshake. False when it cannot (not DTLS, not established, no store).
+   */
+  sleep?(opened: OpenedChannel, account: ServerAccount): boolean;
 }
 
 export interface UdpDtlsConnectorOptions {
@@ -179,6 +184,10 @@ export class UdpDtlsConnector implements Connector {
     private readonly host: Host,
     private readonly opts: UdpDtlsConnectorOptions = {},
   ) {}
+
+  sleep(opened: OpenedChannel, account: ServerAccount): boolean {
+    return this.opts.sleep ? sleepConnection(opened, account, this.opts.sleep) : false;
+  }
 
   async open(account: ServerAccount, dm: DataModel): Promise<OpenedChannel> {
     const uri = parseServerUri(account.uri);
