@@ -468,6 +468,11 @@ export class Lwm2mTestServer {
     return this.listener.request(key, req);
   }
 
+  /** Test hook: forget every DTLS connection but keep the registrations and the DTLS sessions. */
+  forgetConnections(): number {
+    return this.listener.forgetDtlsConnections();
+  }
+
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;

@@ -353,6 +353,21 @@ export class CoapPeerListener {
     return p.endpoint.request(req);
   }
 
+  /**
+   * Test hook: the server forgets every DTLS connection (as after a restart that kept its sessions): each is
+   * closed and its peer dropped. Returns how many there were.
+   */
+  forgetDtlsConnections(): number {
+    let n = 0;
+    for (const p of [...this.peers.values()]) {
+      if (!this.dtls || !('connectionId' in p.channel)) continue;
+      (p.channel as DtlsServerConnection).close();
+      this.drop(p, null);
+      n++;
+    }
+    return n;
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
