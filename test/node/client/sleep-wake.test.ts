@@ -26,7 +26,8 @@ import { Lwm2mClient, type ClientEvent } from '../../../modules/client/client';
 import { applyFactoryConfig, KeyStoreObjectStore } from '../../../modules/client/factory';
 import { keyStoreSessions } from '../../../modules/client/connector';
 import { registrationName } from '../../../modules/client/sleep';
-import { utf8Decode } from '../../../modules/bytes/index';
+import { fromHex, utf8Decode } from '../../../modules/bytes/index';
+import { V as X509_VECTORS } from '../../unit/x509/vectors';
 import { Lwm2mTestServer } from '../../../tools/lwm2m-server';
 import { tapUdp } from '../../../tools/dtls-wire';
 
@@ -175,5 +176,72 @@ describe('Lwm2mClient.sleep(): a registration and its DTLS connection across dee
     assert.ok(kinds.includes('registered'), kinds.join());
     await d2.client.stop();
     d2.dispose();
+  });
+});
+
+describe('tools/lwm2m-server with X.509 (Security Mode 2) and a Connection ID: register, sleep, wake', function () {
+  this.timeout(60_000);
+  let dataDir: string;
+  const log: string[] = [];
+  const V = X509_VECTORS;
+  const start = (clientCa: string) =>
+    Lwm2mTestServer.start({ port: 0, ecdsa: { type: 'x509', privateKey: fromHex(V.serverKeyPkcs8), chain: [fromHex(V.server)], clientCa: [fromHex(clientCa)], clients: [{ identity: 'urn:imei:490154203237518', publicKey: fromHex(V.clientSpki) }] }, connectionIdLength: CID_LEN, log: (l) => log.push(l) });
+  before(() => (dataDir = mkdtempSync(join(tmpdir(), 'xs-lwm2m-sleep-x509-'))));
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  function device(port: number, events: ClientEvent[]) {
+    const host = new NodeHost({ dataDir, logLevel: 'error' });
+    const tap = tapUdp(host, CID_LEN, 0);
+    const keys = KeyStore.open(host, 'keys');
+    const counters = CounterStore.open(host, 'counters');
+    const dm = new DataModel({ host, store: new KeyStoreObjectStore(keys) });
+    dm.register(new DeviceObject({ manufacturer: 'xs-lwm2m', binding: 'U' }, () => Date.now()));
+    dm.restore();
+    // Certificate Usage 3 (the default): 0/x/4 pins the server certificate.
+    applyFactoryConfig(dm, { accounts: [{ uri: `coaps://127.0.0.1:${port}`, securityMode: 2, publicKeyOrIdentity: fromHex(V.client), serverPublicKey: fromHex(V.server), secretKey: fromHex(V.clientScalar), shortServerId: 1, lifetime: 120 }] });
+    const client = new Lwm2mClient({ host, endpointName: 'x509-dev', dataModel: dm, sessions: keyStoreSessions(keys), sleep: { keys, counters }, onEvent: (e) => events.push(e) });
+    return { tap, client, dispose: () => (counters.close(), keys.close(), host.dispose()) };
+  }
+
+  it('registers with a client certificate, sleeps and wakes with zero handshake bytes', async () => {
+    const server = await start(V.ca);
+    try {
+      const ev: ClientEvent[] = [];
+      const d1 = device(server.port, ev);
+      await d1.client.start();
+      const reg = await server.waitForRegistration('x509-dev');
+      assert.equal(reg.identity, 'urn:imei:490154203237518');
+      assert.ok(ev.some((e) => e.type === 'connected' && e.security === 'dtls-x509'));
+      assert.equal(await d1.client.sleep(), 1);
+      d1.dispose();
+      const ev2: ClientEvent[] = [];
+      const d2 = device(server.port, ev2);
+      await d2.client.start();
+      await server.waitForUpdate('x509-dev', reg.updates);
+      assert.equal(d2.tap.count.epoch0Bytes, 0);
+      assert.equal(d2.tap.count.datagramsUp, 1);
+      assert.ok(ev2.some((e) => e.type === 'connected' && e.woken));
+      await d2.client.stop();
+      d2.dispose();
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('refuses a client certificate that does not chain to the configured CA', async () => {
+    rmSync(dataDir, { recursive: true, force: true });
+    dataDir = mkdtempSync(join(tmpdir(), 'xs-lwm2m-sleep-x509-'));
+    const server = await start(V.int);
+    try {
+      const ev: ClientEvent[] = [];
+      const d = device(server.port, ev);
+      await d.client.start();
+      assert.ok(ev.some((e) => e.type === 'registration-failed'), ev.map((e) => e.type).join());
+      assert.equal(server.registrations().length, 0);
+      await d.client.stop({ deregister: false });
+      d.dispose();
+    } finally {
+      await server.stop();
+    }
   });
 });
