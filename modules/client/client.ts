@@ -71,6 +71,8 @@ export interface Lwm2mClientOptions {
   sessions?: UdpDtlsConnectorOptions['sessions'];
   /** For the default connector: the local address UDP sockets bind to (default: the host's, 0.0.0.0 on Node). */
   localAddress?: string;
+  /** For the default connector: a fixed local UDP port (default: ephemeral); see UdpDtlsConnectorOptions.localPort. */
+  localPort?: number;
   coap?: Partial<CoapConfig>;
   retry?: Partial<RetryPolicy>;
   /** How long to wait for Bootstrap-Finish after the Bootstrap-Request was accepted. Default 120 s. */
@@ -151,7 +153,7 @@ export class Lwm2mClient {
     this.host = opts.host;
     this.dm = opts.dataModel;
     // With deep sleep, offer a Connection ID (RFC 9146; ours zero-length): a wake usually comes from a new NAT mapping.
-    this.connector = opts.connector ?? new UdpDtlsConnector(opts.host, { sessions: opts.sessions, localAddress: opts.localAddress, sleep: opts.sleep, ...(opts.sleep ? { dtls: { connectionId: new Uint8Array(0) } } : {}) });
+    this.connector = opts.connector ?? new UdpDtlsConnector(opts.host, { sessions: opts.sessions, localAddress: opts.localAddress, localPort: opts.localPort, sleep: opts.sleep, ...(opts.sleep ? { dtls: { connectionId: new Uint8Array(0) } } : {}) });
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
     this.dm.setHooks({
       onCancelObservations: (ssid) => this.sessions.get(ssid)?.observer?.cancelAll(),
