@@ -362,6 +362,8 @@ export class Lwm2mClient {
 
   /** De-registers from every server (unless told not to) and releases every socket and timer. */
   async stop(options: { deregister?: boolean } = {}): Promise<void> {
+    // After sleep(): stopped for good (what was sealed stays for a later client over the same stores).
+    this.asleep = false;
     if (this.stopped) return;
     this.stopped = true;
     for (const t of [this.bootstrapTimer, this.purgeTimer, this.idleTimer]) if (t) this.host.clearTimer(t);
