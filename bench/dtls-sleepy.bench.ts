@@ -153,8 +153,13 @@ table('30 simulated days, a wake every hour, a new NAT mapping at every wake, 20
 // the native primitives' own cost, which a device spends in C (hosts/esp32/crypto-moddable.ts).
 const RUNS = 7;
 const remote = remoteCryptoHost();
-const suites = [['PSK-CCM8', 'PSK-CCM8 handshake (client+server)'], ['ECDHE-ECDSA-CCM8, RPK, mutual', 'ECDHE-ECDSA-CCM8 RPK handshake, mutual (client+server)']] as const;
+const suites = [
+  ['PSK-CCM8, client + server', 'PSK-CCM8 handshake (client+server)'],
+  ['ECDHE-ECDSA-CCM8, RPK, mutual, client + server', 'ECDHE-ECDSA-CCM8 RPK handshake, mutual (client+server)'],
+  ['PSK-CCM8, client only (the device)', 'PSK-CCM8 handshake (client only)'],
+  ['ECDHE-ECDSA-CCM8, RPK, mutual, client only (the device)', 'ECDHE-ECDSA-CCM8 RPK handshake, mutual (client only)'],
+] as const;
 const xs = await xsMeters('bench/dtls-sleepy.xs.ts', suites.flatMap(([, c]) => [c, `${c}, native path`]), RUNS, { handleCommand: remote.handle, median: true });
-table(`XS compute per DTLS handshake, client and our server together, median of ${RUNS} (xsnap): noble provider vs the native-provider path (primitives outside XS; includes the JS of DTLS/CCM and the per-call marshalling, excludes the primitives themselves)`,
+table(`XS compute per DTLS handshake, median of ${RUNS} (xsnap; 'client only': our server runs in the Node parent, reached by issueCommand): noble provider vs the native-provider path (primitives outside XS; includes the JS of DTLS/CCM and the per-call marshalling, excludes the primitives themselves)`,
   suites.map(([name, c]) => ({ suite: name, 'noble (all in XS)': xs[c].compute, 'native path (JS only)': xs[`${c}, native path`].compute, 'native / noble': `${((100 * xs[`${c}, native path`].compute) / xs[c].compute).toFixed(1)} %` })));
 console.log(`(primitive calls answered outside XS over the run: ${remote.calls})`);

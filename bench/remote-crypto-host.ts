@@ -4,6 +4,14 @@
 import { createCipheriv, createDecipheriv, createHash, createHmac } from 'node:crypto';
 import { nobleCrypto } from '../modules/crypto/noble';
 import { Op } from './remote-crypto';
+import { SimHost } from '../test/harness/sim';
+import { DtlsServer } from '../modules/dtls/server';
+import { pinnedRawPublicKey } from '../modules/dtls/credentials';
+
+/** The parent-side peer of a client-only handshake (bench/dtls-sleepy.xs.ts): our DtlsServer on noble, in V8. */
+const BENCH_PSK = new Uint8Array(16).map((_, i) => i);
+const BENCH_SERVER_KEY = new Uint8Array(32).fill(7);
+const BENCH_CLIENT_KEY = new Uint8Array(32).fill(9);
 
 export function remoteCryptoHost(): { handle(request: Uint8Array): Uint8Array; calls: number } {
   const keys = new Map<number, Uint8Array>();
@@ -12,6 +20,11 @@ export function remoteCryptoHost(): { handle(request: Uint8Array): Uint8Array; c
   const alg = (key: Uint8Array) => (key.length === 16 ? 'aes-128-ecb' : key.length === 24 ? 'aes-192-ecb' : key.length === 32 ? 'aes-256-ecb' : '');
   const tdesAlg = (key: Uint8Array) => (key.length === 24 ? 'des-ede3-ecb' : 'des-ede-ecb');
   const kinds = new Map<number, 'aes' | 'tdes'>();
+  let server: DtlsServer | null = null;
+  let serverHost: SimHost | null = null;
+  // The server keeps the reply function of a connection's first datagram: one outbox, drained per call.
+  const outbox: Uint8Array[] = [];
+  let serverSeed = 1000;
   function block(decrypt: boolean, h: Uint8Array, data: Uint8Array): Uint8Array {
     const id = h[0] | (h[1] << 8);
     const key = keys.get(id)!;
@@ -68,6 +81,28 @@ export function remoteCryptoHost(): { handle(request: Uint8Array): Uint8Array; c
           return nobleCrypto.p256.sign(parts[0], parts[1], parts[2]);
         case Op.Verify:
           return Uint8Array.of(nobleCrypto.p256.verify(parts[0], parts[1], parts[2]) ? 1 : 0);
+        case Op.ServerReset: {
+          outbox.length = 0;
+          const host = (serverHost = new SimHost({ seed: serverSeed++ }));
+          server = new DtlsServer(host, parts[0][0] === 0
+            ? { psk: () => BENCH_PSK.slice() }
+            : { certificate: { type: 'rpk', privateKey: BENCH_SERVER_KEY, verifyPeer: pinnedRawPublicKey(nobleCrypto.p256.publicKeyOf(BENCH_CLIENT_KEY)), requireClientCertificate: true } });
+          return new Uint8Array(0);
+        }
+        case Op.ServerDatagram: {
+          server!.handle(parts[0], 'xs-client', (d) => outbox.push(d.slice()));
+          serverHost!.clock.advance(1);
+          const replies = outbox.splice(0);
+          const out = new Uint8Array(replies.reduce((n, r) => n + 2 + r.length, 0));
+          let o = 0;
+          for (const r of replies) {
+            out[o] = r.length >> 8;
+            out[o + 1] = r.length & 0xff;
+            out.set(r, o + 2);
+            o += 2 + r.length;
+          }
+          return out;
+        }
       }
     } catch {
       // fall through

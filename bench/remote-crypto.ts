@@ -22,10 +22,14 @@ export enum Op {
   Sign = 10,
   Verify = 11,
   Tdes = 12,
+  /** Bench only: a fresh DtlsServer in the parent (part 0: 0 PSK, 1 RPK). */
+  ServerReset = 32,
+  /** Bench only: a datagram to that server; the answer is its reply datagrams, each len(2) | bytes. */
+  ServerDatagram = 33,
 }
 
 /** op(1) | count(1) | (len(2) | bytes)* -> the answer's bytes (the first byte 0xff: the parent threw). */
-function call(op: Op, ...parts: Uint8Array[]): Uint8Array {
+export function call(op: Op, ...parts: Uint8Array[]): Uint8Array {
   let n = 2;
   for (const p of parts) n += 2 + p.length;
   const req = new Uint8Array(n);
