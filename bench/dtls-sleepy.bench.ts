@@ -3,6 +3,8 @@
 // datagrams of a wake of a sealed connection; a 30-simulated-day run with a wake every hour and a new NAT
 // mapping at every wake (sealed connection + CID vs resumption only vs full handshakes only); XS compute of a
 // handshake per suite. All in memory against our own DtlsServer on simulated time (byte counts are exact).
+import { dtlsRecords } from '../tools/dtls-wire';
+import { remoteCryptoHost } from './remote-crypto-host';
 import { DatagramPipe, SimHost } from '../test/harness/sim';
 import { fromHex } from '../modules/bytes/index';
 import { DtlsClient, type DtlsClientOptions } from '../modules/dtls/client';
@@ -133,7 +135,7 @@ function thirtyDays(strategy: 'sealed+CID' | 'resumption only' | 'full only'): R
   host.clock.runAll();
   const d = pipe.sent.slice(mark);
   table('A wake of a sealed connection (20-byte request, 10-byte answer; server CID 4 B, client CID 0 B)', [
-    { datagrams: d.length, 'bytes up': d[0].data.length, 'bytes down': d[1]?.data.length ?? 0, 'DTLS overhead up': d[0].data.length - 20, 'DTLS overhead down': (d[1]?.data.length ?? 0) - 10, 'handshake bytes': 0 },
+    { datagrams: d.length, 'bytes up': d[0].data.length, 'bytes down': d[1]?.data.length ?? 0, 'DTLS overhead up': d[0].data.length - 20, 'DTLS overhead down': (d[1]?.data.length ?? 0) - 10, 'handshake (epoch-0) bytes': d.reduce((n, x) => n + dtlsRecords(x.data, x.direction === 'a->b' ? 4 : 0).filter(([, epoch]) => epoch === 0).reduce((m, [, , size]) => m + size, 0), 0) },
   ]);
 }
 
@@ -143,5 +145,21 @@ const days = (['sealed+CID', 'resumption only', 'full only'] as const).map((s) =
 });
 table('30 simulated days, a wake every hour, a new NAT mapping at every wake, 20-byte update + 10-byte answer (PSK-CCM8)', days);
 
-const xs = await xsMeters('bench/dtls-sleepy.xs.ts', ['PSK-CCM8 handshake (client+server)', 'ECDHE-ECDSA-CCM8 RPK handshake, mutual (client+server)'], 2);
-table('XS compute per handshake, client and server together, noble provider (xsnap; no native provider in xsnap: a device measurement is still to do)', Object.entries(xs).map(([k, m]) => ({ case: k, 'XS compute': m.compute, 'slots after gc': m.slotsAfterGc })));
+// XS compute per handshake on two providers in one xsnap run, medians of RUNS handshakes each. 'noble': every
+// primitive in XS (modules/crypto/noble). 'native path': every primitive (AES block, SHA-256, HMAC, P-256 key
+// generation, ECDH, ECDSA sign/verify) done outside XS through a synchronous issueCommand to this process
+// (bench/remote-crypto.ts), so the meter counts what a native provider leaves in JS: the DTLS handshake, record
+// and CCM code over the primitives, plus the marshalling of each primitive call into one buffer. It excludes
+// the native primitives' own cost, which a device spends in C (hosts/esp32/crypto-moddable.ts).
+const RUNS = 7;
+const remote = remoteCryptoHost();
+const suites = [
+  ['PSK-CCM8, client + server', 'PSK-CCM8 handshake (client+server)'],
+  ['ECDHE-ECDSA-CCM8, RPK, mutual, client + server', 'ECDHE-ECDSA-CCM8 RPK handshake, mutual (client+server)'],
+  ['PSK-CCM8, client only (the device)', 'PSK-CCM8 handshake (client only)'],
+  ['ECDHE-ECDSA-CCM8, RPK, mutual, client only (the device)', 'ECDHE-ECDSA-CCM8 RPK handshake, mutual (client only)'],
+] as const;
+const xs = await xsMeters('bench/dtls-sleepy.xs.ts', suites.flatMap(([, c]) => [c, `${c}, native path`]), RUNS, { handleCommand: remote.handle, median: true });
+table(`XS compute per DTLS handshake, median of ${RUNS} (xsnap; 'client only': our server runs in the Node parent, reached by issueCommand): noble provider vs the native-provider path (primitives outside XS; includes the JS of DTLS/CCM and the per-call marshalling, excludes the primitives themselves)`,
+  suites.map(([name, c]) => ({ suite: name, 'noble (all in XS)': xs[c].compute, 'native path (JS only)': xs[`${c}, native path`].compute, 'native / noble': `${((100 * xs[`${c}, native path`].compute) / xs[c].compute).toFixed(1)} %` })));
+console.log(`(primitive calls answered outside XS over the run: ${remote.calls})`);

@@ -56,20 +56,46 @@ export interface XsMeter {
  * Bundles `entry` (a TS file that assigns `globalThis.benchCases = { name: () => void }`) for XS,
  * then for each case runs one delivery of `iterations` calls and reports the meters per call.
  */
-export async function xsMeters(entry: string, cases: string[], iterations = 20): Promise<Record<string, XsMeter>> {
+export interface XsMeterOptions {
+  /** Answers the worker's synchronous `issueCommand(ArrayBuffer)` (e.g. bench/remote-crypto-host.ts). */
+  handleCommand?: (request: Uint8Array) => Uint8Array;
+  /** One delivery per call and the median of the per-call meters (default: one delivery of `iterations` calls, mean). */
+  median?: boolean;
+}
+
+export async function xsMeters(entry: string, cases: string[], iterations = 20, options: XsMeterOptions = {}): Promise<Record<string, XsMeter>> {
   const code = await bundleForXs([entry], { prelude: DEVICE_LIKE_GLOBALS });
   await import('@endo/init');
   const { xsnap } = await import('@agoric/xsnap');
-  const worker = await xsnap({ os: os.type(), spawn, fs: { ...fs, ...fs.promises }, name: 'xs-bench', meteringLimit: 0, stdout: 'inherit', stderr: 'inherit' });
+  const handle = options.handleCommand;
+  const worker = await xsnap({
+    os: os.type(), spawn, fs: { ...fs, ...fs.promises }, name: 'xs-bench', meteringLimit: 0, stdout: 'inherit', stderr: 'inherit',
+    ...(handle ? { handleCommand: async (m: Uint8Array) => handle(m) } : {}),
+  });
   const out: Record<string, XsMeter> = {};
   try {
     await worker.evaluate(code);
     for (const c of cases) {
       await worker.evaluate(`globalThis.benchCases[${JSON.stringify(c)}]()`); // warm (lazy tables, key schedules)
-      const r = await worker.evaluate(`for (let i = 0; i < ${iterations}; i++) globalThis.benchCases[${JSON.stringify(c)}]()`);
-      const m = r.meterUsage as { compute: number; currentHeapCount?: number };
+      let compute: number;
+      let heapCount: number | undefined;
+      if (options.median) {
+        const each: number[] = [];
+        for (let i = 0; i < iterations; i++) {
+          const r = await worker.evaluate(`globalThis.benchCases[${JSON.stringify(c)}]()`);
+          const m = r.meterUsage as { compute: number; currentHeapCount?: number };
+          each.push(m.compute);
+          heapCount = m.currentHeapCount;
+        }
+        compute = Math.round(median(each));
+      } else {
+        const r = await worker.evaluate(`for (let i = 0; i < ${iterations}; i++) globalThis.benchCases[${JSON.stringify(c)}]()`);
+        const m = r.meterUsage as { compute: number; currentHeapCount?: number };
+        compute = Math.round(m.compute / iterations);
+        heapCount = m.currentHeapCount;
+      }
       const g = (await worker.evaluate('gc()')).meterUsage as { currentHeapCount: number };
-      out[c] = { compute: Math.round(m.compute / iterations), slotsAfterGc: g.currentHeapCount, heapCount: m.currentHeapCount };
+      out[c] = { compute, slotsAfterGc: g.currentHeapCount, heapCount };
     }
   } finally {
     await worker.close().catch(() => {});

@@ -1,6 +1,7 @@
 /**
  * A local LwM2M Bootstrap Server for end-to-end tests and the demo, not a product.
- * OMA LwM2M 1.1 Core §6.1 / Transport §6.3 Bootstrap interface over CoAP (UDP), optionally DTLS PSK:
+ * OMA LwM2M 1.1 Core §6.1 / Transport §6.3 Bootstrap interface over CoAP (UDP), optionally DTLS 1.2 with PSK,
+ * raw public keys or X.509 and Connection ID (the options of tools/server-common.ts):
  *   client: Bootstrap-Request  POST /bs?ep=<name>[&pct=<format>]  -> 2.04
  *   then this server, on the same association and in this order: the plan's Bootstrap-Delete (DELETE),
  *   Bootstrap-Discover (GET, Accept 40) if asked, Bootstrap-Write (PUT), Bootstrap-Read (GET),

@@ -1,9 +1,11 @@
 /**
- * `npm start`: the whole client on this machine. A Bootstrap-Server and an LwM2M Server (ours, from
- * tools/, over DTLS 1.2 PSK on loopback) and a device on the Node host with its own data directory:
- * bootstrap, registration over DTLS, the server reading the Device object, writing a resource,
- * observing a temperature that changes, a registration update, a restart from persisted state, and
- * proof that the server cannot read the Secret Key. Exits 0 with a summary, or 1 with the reason.
+ * `npm start`: the whole client on this machine. A Bootstrap-Server (ours, from tools/, DTLS 1.2 PSK on
+ * loopback) and an LwM2M Server (ours, DTLS 1.2 ECDHE-ECDSA-CCM8 with raw public keys made for the run and a
+ * Connection ID) and a device on the Node host with its own data directory: bootstrap, registration over DTLS,
+ * the server reading the Device object, writing a resource, observing a temperature that changes, a
+ * registration update, proof that the server cannot read the private key, a restart from persisted state
+ * (session resumption), and a deep sleep with the connection sealed and a wake whose first datagram is the
+ * Registration Update (zero handshake bytes, counted on the wire). Exits 0 with a summary, or 1 with the reason.
  *
  * `npm start -- --server coaps://HOST:PORT --identity ID --key HEX [--endpoint NAME]` instead runs the
  * device against a real LwM2M server until Ctrl-C.
@@ -11,7 +13,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { NodeHost } from '../hosts/node/host';
 import { DataModel } from '../modules/lwm2m/data-model';
 import { DeviceObject } from '../modules/lwm2m/objects/device';
@@ -43,6 +45,7 @@ import { csimTransport } from '../modules/uicc/csim-transport';
 import { SmartcardBootstrapError } from '../modules/uicc/errors';
 import { SimUicc } from './uicc-sim/index';
 import { pskBootstrapFile } from './uicc-sim/bootstrap-file';
+import { tapUdp } from './dtls-wire';
 
 const HELP = `xs-lwm2m demo
 
@@ -84,7 +87,12 @@ function describeEvent(e: ClientEvent): string | null {
     case 'bootstrap-start':
       return `device: client-initiated bootstrap with ${e.uri}`;
     case 'connected':
-      return `device: ${e.security === 'dtls-psk' ? 'DTLS 1.2 PSK handshake done' : 'plain CoAP (NoSec)'} with ${e.uri}${e.resumed ? ' (session resumed)' : ''}`;
+      if (e.woken) return `device: DTLS connection woken from the key store with ${e.uri} (no handshake)`;
+      return `device: ${e.security === 'nosec' ? 'plain CoAP (NoSec)' : `DTLS 1.2 ${SECURITY_NAMES[e.security] ?? e.security} handshake done`} with ${e.uri}${e.resumed ? ' (session resumed)' : ''}`;
+    case 'sleeping':
+      return `device: going to deep sleep: ${e.sealed} DTLS connection(s) sealed in the key store (no close_notify), ${e.registrations} registration(s) kept`;
+    case 'wake-fallback':
+      return `device: server ${e.ssid} did not answer on the woken connection; handshaking again`;
     case 'bootstrap-op':
       return `device: bootstrap ${e.op} ${e.path} -> ${(e.code >> 5)}.${String(e.code & 31).padStart(2, '0')}`;
     case 'bootstrap-finished':
@@ -104,6 +112,14 @@ function describeEvent(e: ClientEvent): string | null {
     default:
       return null;
   }
+}
+
+const SECURITY_NAMES: Record<string, string> = { 'dtls-psk': 'PSK', 'dtls-rpk': 'raw public key (ECDHE-ECDSA)', 'dtls-x509': 'X.509 (ECDHE-ECDSA)' };
+
+/** A P-256 key pair made now (the demo commits no keys): SubjectPublicKeyInfo and PKCS#8, DER. */
+function p256KeyPair(): { spki: Uint8Array; pkcs8: Uint8Array } {
+  const k = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return { spki: new Uint8Array(k.publicKey.export({ type: 'spki', format: 'der' })), pkcs8: new Uint8Array(k.privateKey.export({ type: 'pkcs8', format: 'der' })) };
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -156,7 +172,10 @@ async function localDemo(opts: DemoArgs): Promise<void> {
   const dataDir = opts.data ?? mkdtempSync(join(tmpdir(), 'xs-lwm2m-demo-'));
   const verbose = opts.verbose;
   const bsKey = new Uint8Array(randomBytes(16));
-  const dmKey = new Uint8Array(randomBytes(16));
+  // The LwM2M Server account is Security Mode 1 (raw public keys, RFC 7250) with a Connection ID (RFC 9146).
+  const serverKeys = p256KeyPair();
+  const deviceKeys = p256KeyPair();
+  const CID_LENGTH = 4;
   const endpoint = 'xs-lwm2m-demo';
   const log = verbose ? (l: string) => say(`server: ${l}`) : undefined;
   const checks: [string, boolean][] = [];
@@ -166,9 +185,12 @@ async function localDemo(opts: DemoArgs): Promise<void> {
     if (!ok) throw new Error(`check failed: ${what}`);
   };
 
-  const lwm2m = await Lwm2mTestServer.start({ port: 0, psk: [{ identity: endpoint, key: dmKey }], log });
+  const lwm2m = await Lwm2mTestServer.start({
+    port: 0, log, connectionIdLength: CID_LENGTH,
+    ecdsa: { type: 'rpk', privateKey: serverKeys.pkcs8, clients: [{ identity: endpoint, publicKey: deviceKeys.spki }] },
+  });
   const dmUri = `coaps://127.0.0.1:${lwm2m.port}`;
-  const dmAccount = { uri: dmUri, pskIdentity: endpoint, pskKey: dmKey, shortServerId: 101, lifetime: 20 };
+  const dmAccount = { uri: dmUri, securityMode: 1, publicKeyOrIdentity: deviceKeys.spki, serverPublicKey: serverKeys.spki, secretKey: deviceKeys.pkcs8.slice(), shortServerId: 101, lifetime: 20 };
   const bootstrap = await BootstrapTestServer.start({
     port: 0,
     psk: [{ identity: `${endpoint}-bs`, key: bsKey }],
@@ -181,10 +203,11 @@ async function localDemo(opts: DemoArgs): Promise<void> {
       ],
     }],
   });
-  say(`local Bootstrap-Server on coaps://127.0.0.1:${bootstrap.port}, LwM2M Server on ${dmUri} (DTLS 1.2, TLS_PSK_WITH_AES_128_CCM_8)`);
+  say(`local Bootstrap-Server on coaps://127.0.0.1:${bootstrap.port} (DTLS 1.2 PSK), LwM2M Server on ${dmUri} (DTLS 1.2, TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 with raw public keys, Connection ID of ${CID_LENGTH} bytes); P-256 keys made for this run`);
 
   let host = new NodeHost({ dataDir, logLevel: verbose ? 'debug' : 'warn' });
   let keys = KeyStore.open(host, 'keys');
+  let counters = CounterStore.open(host, 'counters');
   let built = buildDataModel(host, keys);
   applyFactoryConfig(built.dm, { accounts: [{ uri: `coaps://127.0.0.1:${bootstrap.port}`, bootstrap: true, pskIdentity: `${endpoint}-bs`, pskKey: bsKey.slice() }] });
   say(`device: factory configuration sealed into the key store in ${dataDir}`);
@@ -192,13 +215,13 @@ async function localDemo(opts: DemoArgs): Promise<void> {
     const m = describeEvent(e);
     if (m) say(m);
   };
-  let client = new Lwm2mClient({ host, endpointName: endpoint, dataModel: built.dm, sessions: keyStoreSessions(keys), onEvent, updateMarginMs: () => 15_000 });
+  let client = new Lwm2mClient({ host, endpointName: endpoint, dataModel: built.dm, sessions: keyStoreSessions(keys), sleep: { keys, counters }, onEvent, updateMarginMs: () => 15_000 });
   try {
     await withTimeout(client.start(), 60_000, 'bootstrap and registration');
     const finish = await withTimeout(bootstrap.waitForFinish(endpoint, 10_000), 15_000, 'Bootstrap-Finish');
     check(`bootstrap finished with 2.04 after ${finish.results.length} operation(s)`, finish.finishCode === 0x44);
     const reg = await withTimeout(lwm2m.waitForRegistration(endpoint, 30_000), 35_000, 'registration');
-    check(`registered over DTLS PSK as ${reg.endpoint} at ${reg.location} (lifetime ${reg.lifetime} s, binding ${reg.binding})`, reg.lifetime === 20 && reg.objectLinks.includes('</3303/0>'));
+    check(`registered over DTLS with raw public keys as ${reg.endpoint} at ${reg.location} (the server knows the device by its key: identity ${reg.identity}; lifetime ${reg.lifetime} s, binding ${reg.binding})`, reg.lifetime === 20 && reg.objectLinks.includes('</3303/0>') && reg.identity === endpoint);
 
     const dev = await lwm2m.read(endpoint, '/3/0', ContentFormat.Tlv);
     const fields = decodeTlv([3, 0], dev.payload, built.dm.resolve);
@@ -231,19 +254,21 @@ async function localDemo(opts: DemoArgs): Promise<void> {
 
     const secret = await lwm2m.read(endpoint, '/0/1/5');
     const secretObj = await lwm2m.read(endpoint, '/0');
-    check(`server cannot read the Secret Key: /0/1/5 -> 4.01, /0 -> 4.01`, secret.code === 0x81 && secretObj.code === 0x81 && !toHex(secret.payload).includes(toHex(dmKey)));
+    check(`server cannot read the Secret Key (the private key, 0/1/5): /0/1/5 -> 4.01, /0 -> 4.01`, secret.code === 0x81 && secretObj.code === 0x81 && !toHex(secret.payload).includes(toHex(deviceKeys.pkcs8)));
 
     say('device: restarting from persisted state (same data directory, new process state)');
     await withTimeout(client.stop({ deregister: true }), 15_000, 'de-registration');
     await withTimeout(lwm2m.waitForDeregistration(endpoint, 10_000), 12_000, 'de-registration at the server');
+    counters.close();
     keys.close();
     host.dispose();
     host = new NodeHost({ dataDir, logLevel: verbose ? 'debug' : 'warn' });
     keys = KeyStore.open(host, 'keys');
+    counters = CounterStore.open(host, 'counters');
     built = buildDataModel(host, keys);
     const restored = built.dm.restore();
     let resumed = false;
-    client = new Lwm2mClient({ host, endpointName: endpoint, dataModel: built.dm, sessions: keyStoreSessions(keys), onEvent: (e) => {
+    client = new Lwm2mClient({ host, endpointName: endpoint, dataModel: built.dm, sessions: keyStoreSessions(keys), sleep: { keys, counters }, onEvent: (e) => {
       if (e.type === 'connected' && e.resumed) resumed = true;
       onEvent(e);
     } });
@@ -251,10 +276,40 @@ async function localDemo(opts: DemoArgs): Promise<void> {
     const reg2 = await withTimeout(lwm2m.waitForRegistration(endpoint, 30_000), 35_000, 'registration after restart');
     check(`after restart: ${restored} records restored from the key store, registered again without bootstrap (lifetime ${reg2.lifetime} s)`, restored > 0 && reg2.lifetime === 30);
     check('after restart: the DTLS session was resumed from the sealed key store (abbreviated handshake)', resumed);
+
+    // Deep sleep: the connection itself is sealed (no close_notify, no De-register); after the restart the first
+    // datagram is the Registration Update, from a new UDP port (a new NAT mapping), found by its Connection ID.
+    const asleepReg = lwm2m.registration(endpoint)!;
+    const sealed = await withTimeout(client.sleep(), 5_000, 'sleep');
+    check(`deep sleep: the DTLS connection sealed in the key store with its sequence counter reserved (${sealed} connection; no close_notify, no De-register; the server keeps the registration)`, sealed === 1 && !!lwm2m.registration(endpoint));
+    counters.close();
+    keys.close();
+    host.dispose();
+    say('device: waking from deep sleep (same data directory, new process state, new UDP port)');
+    host = new NodeHost({ dataDir, logLevel: verbose ? 'debug' : 'warn' });
+    const wire = tapUdp(host, CID_LENGTH, 0);
+    keys = KeyStore.open(host, 'keys');
+    counters = CounterStore.open(host, 'counters');
+    built = buildDataModel(host, keys);
+    built.dm.restore();
+    const wakeEvents: ClientEvent[] = [];
+    client = new Lwm2mClient({ host, endpointName: endpoint, dataModel: built.dm, sessions: keyStoreSessions(keys), sleep: { keys, counters }, onEvent: (e) => {
+      wakeEvents.push(e);
+      onEvent(e);
+    } });
+    await withTimeout(client.start(), 30_000, 'wake');
+    const woke = await withTimeout(lwm2m.waitForUpdate(endpoint, asleepReg.updates, 10_000), 12_000, 'the Update after the wake');
+    const wc = wire.count;
+    say(`wire: ${wc.datagramsUp} datagram up (${wc.bytesUp} B), ${wc.datagramsDown} down (${wc.bytesDown} B); records ${wc.records.join(', ')} (type/epoch: 25 tls12_cid, 23 application data); handshake (epoch 0) bytes: ${wc.epoch0Bytes}`);
+    check(`woken with ZERO handshake bytes: the Registration Update was the first datagram (${wc.bytesUp} B up, ${wc.bytesDown} B down, one each), from ${woke.peer} (was ${asleepReg.peer}); no Register`,
+      wc.epoch0Bytes === 0 && wc.datagramsUp === 1 && wc.datagramsDown === 1 && wc.records[0] === 'up 25/1' && woke.peer !== asleepReg.peer && wakeEvents.some((e) => e.type === 'connected' && e.woken) && !wakeEvents.some((e) => e.type === 'registered'));
+    const after = await lwm2m.read(endpoint, '/3/0/0', ContentFormat.Text);
+    check(`the server follows the Connection ID: Read /3/0/0 reaches the device at its new port: "${utf8Decode(after.payload)}"`, after.code === 0x45 && utf8Decode(after.payload) === 'xs-lwm2m');
     await withTimeout(client.stop(), 15_000, 'final de-registration');
     await firmwareUpdateDemo(check, verbose);
   } finally {
     await client.stop({ deregister: false }).catch(() => {});
+    counters.close();
     keys.close();
     host.dispose();
     await lwm2m.stop();

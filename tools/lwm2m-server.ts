@@ -1,6 +1,7 @@
 /**
  * A local LwM2M (Device Management) Server for end-to-end tests and the demo, not a product.
- * OMA LwM2M 1.1 Core §6.2 / Transport §6.4 Registration interface over CoAP (UDP), optionally DTLS PSK:
+ * OMA LwM2M 1.1 Core §6.2 / Transport §6.4 Registration interface over CoAP (UDP), optionally DTLS 1.2 with
+ * PSK, raw public keys or X.509 (Security Modes 0, 1, 2) and Connection ID (tools/server-common.ts):
  *   Register    POST /rd?ep=&lt=&lwm2m=&b=[&sms=&Q]  link-format payload  -> 2.01, Location-Path rd/<id>
  *   Update      POST /rd/<id>[?lt=&b=&sms=&Q]           optional payload  -> 2.04
  *   De-register DELETE /rd/<id>                                           -> 2.02
@@ -10,6 +11,7 @@
  * it last registered or updated from.
  *
  * CLI (for the demo): node --import tsx tools/lwm2m-server.ts [--port 5683] [--psk identity:hexkey ...] [--file fw/app.img=./app.img ...]
+ *   [--cid 4] [--rpk-key KEY --client-key identity:KEY ...] [--x509-key KEY --x509-cert CERT --client-ca CERT]
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -92,6 +94,14 @@ export class Lwm2mTestServer {
     const s = new Lwm2mTestServer(opts);
     s.listener = await CoapPeerListener.open(opts, (peer) => (req) => s.handle(peer, req), 'lwm2m-server');
     s.listener.inUse = (peer) => [...s.regs.values()].some((r) => r.peer === peer);
+    // RFC 9146 §6: a client with a Connection ID that comes back from a new address keeps its registration's peer.
+    s.listener.onPeerMoved = (p, old) => {
+      for (const r of s.regs.values()) {
+        if (r.peer !== old) continue;
+        s.log(`${r.endpoint} moved from ${old} to ${p.key} (same DTLS connection, by its CID)`);
+        r.peer = p.key;
+      }
+    };
     return s;
   }
 
@@ -456,6 +466,11 @@ export class Lwm2mTestServer {
    */
   requestPeer(key: string, req: Parameters<CoapPeerListener['request']>[1]): Promise<CoapResponse> {
     return this.listener.request(key, req);
+  }
+
+  /** Test hook: forget every DTLS connection but keep the registrations and the DTLS sessions. */
+  forgetConnections(): number {
+    return this.listener.forgetDtlsConnections();
   }
 
   async stop(): Promise<void> {

@@ -2,15 +2,23 @@
  * What the local test servers (tools/lwm2m-server.ts, tools/bootstrap-server.ts) share: a minimal
  * real-time Node Host for modules/, and a CoAP listener that gives every peer of one UDP socket its
  * own CoapEndpoint, either over plain UDP (one DatagramChannel per "address:port") or over DTLS
- * (one DtlsServerConnection per peer, PSK only). Test tooling, not a product.
+ * (one DtlsServerConnection per peer): PSK (Security Mode 0), TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 with raw
+ * public keys (Mode 1, RFC 7250) or X.509 (Mode 2), and Connection ID (RFC 9146), with which a peer that comes
+ * back from a new address and port keeps its association (and its endpoint). Test tooling, not a product.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { fromHex, utf8Decode } from '../modules/bytes/index';
+import { constantTimeEqual, fromHex, toHex, utf8Decode } from '../modules/bytes/index';
 import { CoapEndpoint, Option, getStrings, getUint, type CoapConfig, type CoapResponse, type RequestHandler } from '../modules/coap/index';
 import { SimFlash } from '../modules/store/sim-flash';
 import { nobleCrypto } from '../modules/crypto/noble';
 import { CipherSuiteId } from '../modules/dtls/index';
+import { CertificateType } from '../modules/dtls/constants';
+import { DtlsAlert } from '../modules/dtls/errors';
+import { AlertDescription, AlertLevel } from '../modules/dtls/constants';
+import { parseSpki, privateKeyFromResource, publicKeyFromResource } from '../modules/x509/keys';
+import { verifyChain } from '../modules/x509/verify';
 import { DtlsServer, type DtlsServerConnection } from '../modules/testing';
 import type { FlashRegion, Host, LogLevel, TimerHandle } from '../modules/host';
 import type { DatagramChannel } from '../modules/transport/types';
@@ -35,6 +43,25 @@ export interface ServerOptions {
   psk?: { identity: string; key: Uint8Array }[];
   /** DTLS suites accepted, in preference order. Default: TLS_PSK_WITH_AES_128_CCM_8 only. */
   cipherSuites?: CipherSuiteId[];
+  /**
+   * Present: TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 too (Security Modes 1 and 2), with a client key or certificate
+   * required. 'rpk': our raw public key; clients are those whose public key is listed. 'x509': our certificate
+   * chain; clients are those whose certificate chains to `clientCa` (and, when `clients` is given, whose key is
+   * listed). The listed name is the peer's identity (as a PSK identity is).
+   */
+  ecdsa?: {
+    type: 'rpk' | 'x509';
+    /** P-256 private key: the 32-byte scalar, SEC1 or PKCS#8 DER. */
+    privateKey: Uint8Array;
+    /** 'x509': our certificate (DER) first, then any intermediates. */
+    chain?: Uint8Array[];
+    /** Client public keys (SubjectPublicKeyInfo DER or the point) and the identity each stands for. */
+    clients?: { identity: string; publicKey: Uint8Array }[];
+    /** 'x509': the CA certificates (DER) client certificates must chain to. */
+    clientCa?: Uint8Array[];
+  };
+  /** Agree to a DTLS Connection ID (RFC 9146) of this many bytes (1..16) when a client offers one. */
+  connectionIdLength?: number;
   /** psk_identity_hint for the ServerKeyExchange. */
   pskHint?: string;
   log?: (line: string) => void;
@@ -82,8 +109,8 @@ export function createNodeTestHost(log?: (line: string) => void): Host {
 
 /** One peer as the listener sees it. */
 export interface Peer {
-  /** "address:port" */
-  readonly key: string;
+  /** "address:port" (changes when a DTLS peer with a Connection ID moves) */
+  key: string;
   readonly endpoint: CoapEndpoint;
   readonly channel: DatagramChannel;
   /** PSK identity (DTLS only), as UTF-8 text. */
@@ -106,6 +133,8 @@ export class CoapPeerListener {
   inUse: ((key: string) => boolean) | null = null;
   /** Called when a peer gets an endpoint (first datagram, or DTLS handshake done). */
   onPeer: ((peer: Peer) => void) | null = null;
+  /** Called when a DTLS peer moved to a new address by its Connection ID (RFC 9146 §6): `peer.key` is the new one. */
+  onPeerMoved: ((peer: Peer, oldKey: string) => void) | null = null;
   /** Called when a peer's association ends (DTLS close/alert, or listener closing). */
   onPeerGone: ((peer: Peer, reason: Error | null) => void) | null = null;
 
@@ -136,15 +165,17 @@ export class CoapPeerListener {
   }
 
   peer(key: string): Peer | undefined {
-    return this.peers.get(key);
+    return this.peers.get(this.current(key));
   }
 
   private start(): void {
     this.socket.onError = (err) => this.log(`socket error: ${err.message}`);
-    if (this.opts.psk) {
-      const table = this.opts.psk.map((p) => ({ identity: p.identity, key: p.key.slice() }));
+    if (this.opts.psk || this.opts.ecdsa) {
+      const table = (this.opts.psk ?? []).map((p) => ({ identity: p.identity, key: p.key.slice() }));
       this.dtls = new DtlsServer(this.host, {
-        psk: (identity) => {
+        certificate: this.opts.ecdsa ? this.ecdsaCredentials(this.opts.ecdsa) : undefined,
+        connectionIdLength: this.opts.connectionIdLength,
+        psk: !this.opts.psk ? undefined : (identity) => {
           let text: string;
           try {
             text = utf8Decode(identity);
@@ -158,6 +189,7 @@ export class CoapPeerListener {
         hint: this.opts.pskHint,
         cipherSuites: this.opts.cipherSuites,
       });
+      this.dtls.onPeerMoved = (conn, oldKey) => this.moved(conn, oldKey);
       this.dtls.onConnection = (conn) => this.dtlsEstablished(conn);
       this.dtls.onConnectionClosed = (conn, reason) => {
         const p = this.peers.get(conn.peer);
@@ -176,17 +208,84 @@ export class CoapPeerListener {
     }
   }
 
+  /** Identities of ECDSA clients by their public key (hex of the point), filled as their keys are checked. */
+  private readonly ecdsaIdentities = new Map<string, string>();
+  /** Old peer key -> new one, for peers that moved (bounded). */
+  private readonly movedTo = new Map<string, string>();
+
+  /** The current key of a peer known by `key` (itself unless it moved by its Connection ID). */
+  current(key: string): string {
+    for (let i = 0; i < 8 && !this.peers.has(key) && this.movedTo.has(key); i++) key = this.movedTo.get(key)!;
+    return key;
+  }
+
+  private ecdsaCredentials(e: NonNullable<ServerOptions['ecdsa']>): NonNullable<ConstructorParameters<typeof DtlsServer>[1]['certificate']> {
+    const clients = (e.clients ?? []).map((c) => ({ identity: c.identity, point: publicKeyFromResource(c.publicKey, `public key of ${c.identity}`) }));
+    const known = (point: Uint8Array) => clients.find((c) => c.point.length === point.length && constantTimeEqual(c.point, point));
+    return {
+      type: e.type,
+      privateKey: privateKeyFromResource(e.privateKey),
+      chain: e.chain,
+      requireClientCertificate: true,
+      verifyPeer: (type, certs) => {
+        let point: Uint8Array;
+        if (e.type === 'rpk') {
+          if (type !== CertificateType.RawPublicKey) throw new DtlsAlert(AlertLevel.fatal, AlertDescription.unsupported_certificate, 'expected a raw public key');
+          point = parseSpki(certs[0], 'client raw public key');
+        } else {
+          if (!e.clientCa || e.clientCa.length === 0) throw new DtlsAlert(AlertLevel.fatal, AlertDescription.unknown_ca, 'no client CA configured');
+          let last: unknown = null;
+          let found: Uint8Array | null = null;
+          for (const ca of e.clientCa) {
+            try {
+              found = verifyChain(certs, { crypto: this.host.crypto, usage: 2, pinned: ca, peer: 'client', now: () => Date.now() }).publicKey;
+              break;
+            } catch (err) {
+              last = err;
+            }
+          }
+          if (!found) throw last;
+          point = found;
+        }
+        const hit = known(point);
+        if (!hit && (e.type === 'rpk' || clients.length > 0)) {
+          this.log(`refused an unknown client key ${toHex(point).slice(0, 16)}…`);
+          throw new DtlsAlert(AlertLevel.fatal, AlertDescription.access_denied, 'unknown client key');
+        }
+        if (hit) this.ecdsaIdentities.set(toHex(point), hit.identity);
+        return point;
+      },
+    };
+  }
+
   private dtlsEstablished(conn: DtlsServerConnection): void {
     const old = this.peers.get(conn.peer);
     if (old) this.drop(old, null);
     let identity: string | undefined;
     try {
-      identity = conn.identity ? utf8Decode(conn.identity) : undefined;
+      identity = conn.identity ? utf8Decode(conn.identity) : conn.clientPublicKey ? this.ecdsaIdentities.get(toHex(conn.clientPublicKey)) : undefined;
     } catch {
       identity = undefined;
     }
-    this.log(`DTLS ${conn.peer} established (identity ${JSON.stringify(identity)}${conn.resumed ? ', resumed' : ''})`);
+    this.log(`DTLS ${conn.peer} established (identity ${JSON.stringify(identity)}${conn.resumed ? ', resumed' : ''}${conn.connectionId ? `, CID ${toHex(conn.connectionId)}` : ''})`);
     this.add(conn.peer, conn, identity);
+  }
+
+  /** RFC 9146 §6: an authenticated, newer record came from a new address; the association (and endpoint) follow. */
+  private moved(conn: DtlsServerConnection, oldKey: string): void {
+    const p = this.peers.get(oldKey);
+    if (!p || p.channel !== conn) return;
+    const there = this.peers.get(conn.peer);
+    if (there && there !== p) this.drop(there, null);
+    this.peers.delete(oldKey);
+    p.key = conn.peer;
+    // Requests addressed by the old key (a bootstrap plan in progress, a held queue-mode request) follow it.
+    this.movedTo.delete(p.key);
+    this.movedTo.set(oldKey, p.key);
+    if (this.movedTo.size > 1024) this.movedTo.delete(this.movedTo.keys().next().value!);
+    this.peers.set(p.key, p);
+    this.log(`DTLS peer moved from ${oldKey} to ${p.key} (CID ${conn.connectionId ? toHex(conn.connectionId) : '-'})`);
+    this.onPeerMoved?.(p, oldKey);
   }
 
   private plainDatagram(data: Uint8Array, address: string, port: number): void {
@@ -232,8 +331,9 @@ export class CoapPeerListener {
 
   private add(key: string, channel: DatagramChannel, identity: string | undefined, coap?: Partial<CoapConfig>): Peer {
     const endpoint = new CoapEndpoint(this.host, channel, { ...this.opts.coap, ...coap });
-    endpoint.onRequest(this.handlerFor(key));
     const peer: Peer = { key, endpoint, channel, identity };
+    // By the peer's current key: a DTLS peer with a Connection ID may move (RFC 9146 §6).
+    endpoint.onRequest((req) => this.handlerFor(peer.key)(req));
     this.peers.set(key, peer);
     this.onPeer?.(peer);
     return peer;
@@ -248,9 +348,24 @@ export class CoapPeerListener {
 
   /** Sends a request to a peer over its association. */
   request(key: string, req: Parameters<CoapEndpoint['request']>[0]): Promise<CoapResponse> {
-    const p = this.peers.get(key);
+    const p = this.peers.get(this.current(key));
     if (!p) return Promise.reject(new Error(`no association with ${key}`));
     return p.endpoint.request(req);
+  }
+
+  /**
+   * Test hook: the server forgets every DTLS connection (as after a restart that kept its sessions): each is
+   * closed and its peer dropped. Returns how many there were.
+   */
+  forgetDtlsConnections(): number {
+    let n = 0;
+    for (const p of [...this.peers.values()]) {
+      if (!this.dtls || !('connectionId' in p.channel)) continue;
+      (p.channel as DtlsServerConnection).close();
+      this.drop(p, null);
+      n++;
+    }
+    return n;
   }
 
   close(): void {
@@ -332,7 +447,9 @@ export class Waiters {
 // ------------------------------------------------------------------ command lines of the test servers
 
 /**
- * Parses the options both test servers take (--port, --address, --psk id:hex) into `opts`; any other
+ * Parses the options both test servers take into `opts`: --port, --address, --psk id:hex; --cid N (RFC 9146);
+ * Security Mode 1: --rpk-key KEY --client-key id:KEY ...; Mode 2: --x509-key KEY --x509-cert CERT --client-ca CERT
+ * [--client-key id:KEY ...] (KEY and CERT: a DER file, or hex); any other
  * argument goes to `extra`, which returns how many arguments it consumed (0: unknown).
  */
 export function parseServerArgs(argv: string[], opts: ServerOptions, extra: (a: string, next: () => string) => boolean = () => false): void {
@@ -344,8 +461,24 @@ export function parseServerArgs(argv: string[], opts: ServerOptions, extra: (a: 
     else if (a === '--psk') {
       const [identity, hex] = next().split(':');
       (opts.psk ??= []).push({ identity, key: fromHex(hex) });
-    } else if (!extra(a, next)) throw new Error(`unknown argument ${a}`);
+    } else if (a === '--cid') opts.connectionIdLength = Number(next());
+    else if (a === '--rpk-key' || a === '--x509-key') {
+      // Our P-256 private key: a DER file (PKCS#8 or SEC1) or the scalar in hex.
+      const type = a === '--rpk-key' ? 'rpk' : 'x509';
+      opts.ecdsa = { ...opts.ecdsa, type, privateKey: bytesArg(next()) };
+    } else if (a === '--x509-cert') (opts.ecdsa ??= { type: 'x509', privateKey: new Uint8Array(0) }).chain = [...(opts.ecdsa.chain ?? []), bytesArg(next())];
+    else if (a === '--client-key') {
+      const v = next();
+      const at = v.indexOf(':');
+      (opts.ecdsa ??= { type: 'rpk', privateKey: new Uint8Array(0) }).clients = [...(opts.ecdsa.clients ?? []), { identity: v.slice(0, at), publicKey: bytesArg(v.slice(at + 1)) }];
+    } else if (a === '--client-ca') (opts.ecdsa ??= { type: 'x509', privateKey: new Uint8Array(0) }).clientCa = [...(opts.ecdsa.clientCa ?? []), bytesArg(next())];
+    else if (!extra(a, next)) throw new Error(`unknown argument ${a}`);
   }
+}
+
+/** A key or certificate argument: a file (DER) when one exists at that path, else hex. */
+function bytesArg(v: string): Uint8Array {
+  return existsSync(v) ? new Uint8Array(readFileSync(v)) : fromHex(v);
 }
 
 /** Runs `start` when `moduleUrl` is the program Node was started with; stops cleanly on SIGINT/SIGTERM. */

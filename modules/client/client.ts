@@ -21,6 +21,9 @@ import { decodeSenmlCbor, encodeSenmlCbor } from '../lwm2m/formats/senml-cbor';
 import { ContentFormat, formatPath, parsePath, type Entry, type Path } from '../lwm2m/types';
 import { readAccounts, type ServerAccount } from './accounts';
 import { UdpDtlsConnector, type Connector, type OpenedChannel, type UdpDtlsConnectorOptions } from './connector';
+import { saveRegistration, takeRegistration, type SavedRegistration } from './sleep';
+import type { SleepStore } from '../dtls/sleep';
+import type { CoapResponse } from '../coap/endpoint';
 import { ClientError } from './errors';
 import { Observer } from './observer';
 import { mapRequest } from './requests';
@@ -35,7 +38,7 @@ export type ClientEvent =
   | { type: 'bootstrap-finished'; accounts: number }
   | { type: 'bootstrap-failed'; reason: string; retryInMs: number }
   | { type: 'bootstrap-account-purged' }
-  | { type: 'connected'; ssid: number | undefined; uri: string; security: OpenedChannel['security']; resumed: boolean; cipherSuite?: number }
+  | { type: 'connected'; ssid: number | undefined; uri: string; security: OpenedChannel['security']; resumed: boolean; cipherSuite?: number; woken?: boolean }
   | { type: 'registered'; ssid: number; uri: string; location: string; lifetime: number }
   | { type: 'registration-failed'; ssid: number; uri: string; reason: string; retryInMs: number; failures: number }
   | { type: 'updated'; ssid: number; withObjects: boolean }
@@ -44,6 +47,10 @@ export type ClientEvent =
   | { type: 'observe'; ssid: number; path: string; active: number }
   | { type: 'notify'; ssid: number; path: string }
   | { type: 'sleep-allowed'; untilMs: number }
+  /** `sleep()` done: connections sealed without close_notify, registrations kept for the Update after the wake. */
+  | { type: 'sleeping'; sealed: number; registrations: number }
+  /** The first Update on a woken connection went unanswered: the server forgot it; handshaking again. */
+  | { type: 'wake-fallback'; ssid: number; uri: string }
   | { type: 'stopped' }
   | { type: 'device-restart'; reason: 'reboot' | 'factory-reset'; inPlace: boolean };
 
@@ -64,6 +71,8 @@ export interface Lwm2mClientOptions {
   sessions?: UdpDtlsConnectorOptions['sessions'];
   /** For the default connector: the local address UDP sockets bind to (default: the host's, 0.0.0.0 on Node). */
   localAddress?: string;
+  /** For the default connector: a fixed local UDP port (default: ephemeral); see UdpDtlsConnectorOptions.localPort. */
+  localPort?: number;
   coap?: Partial<CoapConfig>;
   retry?: Partial<RetryPolicy>;
   /** How long to wait for Bootstrap-Finish after the Bootstrap-Request was accepted. Default 120 s. */
@@ -81,6 +90,18 @@ export interface Lwm2mClientOptions {
    * changes reach observers of /5/0.
    */
   firmware?: FirmwareUpdate;
+  /**
+   * Deep sleep (`sleep()`): where sealed DTLS connections (modules/dtls/sleep.ts) and the registrations they
+   * carry are kept: the device's KeyStore and CounterStore. The default connector uses it too; a host that builds
+   * its own UdpDtlsConnector gives it the same store (`sleep` option).
+   */
+  sleep?: SleepStore;
+  /**
+   * After a wake, how long the first Update on a woken connection may go unanswered before the client takes it
+   * that the server forgot the connection and opens a new one (resumption, then a full handshake). Default
+   * 3 × ACK_TIMEOUT (6 s with the RFC 7252 defaults): the first transmission and one retransmission.
+   */
+  wakeTimeoutMs?: number;
 }
 
 const DEFAULT_RETRY: RetryPolicy = { initialMs: 5_000, maxMs: 300_000, failuresBeforeBootstrap: 3 };
@@ -120,6 +141,8 @@ export class Lwm2mClient {
   private purgeTimer: TimerHandle | null = null;
   private idleTimer: TimerHandle | null = null;
   private stopped = false;
+  /** Set by sleep(): start() or wake() brings the client back. */
+  private asleep = false;
   private bootstrapFailures = 0;
   private deviceAction: 'reboot' | 'factory-reset' | null = null;
 
@@ -129,7 +152,8 @@ export class Lwm2mClient {
     }
     this.host = opts.host;
     this.dm = opts.dataModel;
-    this.connector = opts.connector ?? new UdpDtlsConnector(opts.host, { sessions: opts.sessions, localAddress: opts.localAddress });
+    // With deep sleep, offer a Connection ID (RFC 9146; ours zero-length): a wake usually comes from a new NAT mapping.
+    this.connector = opts.connector ?? new UdpDtlsConnector(opts.host, { sessions: opts.sessions, localAddress: opts.localAddress, localPort: opts.localPort, sleep: opts.sleep, ...(opts.sleep ? { dtls: { connectionId: new Uint8Array(0) } } : {}) });
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
     this.dm.setHooks({
       onCancelObservations: (ssid) => this.sessions.get(ssid)?.observer?.cancelAll(),
@@ -241,6 +265,10 @@ export class Lwm2mClient {
    * Resolves once every DM server has been tried once (registered or scheduled for retry).
    */
   async start(): Promise<void> {
+    if (this.asleep) {
+      this.asleep = false;
+      this.stopped = false;
+    }
     if (this.stopped) throw new ClientError('stopped', 'the client was stopped');
     const dmAccounts = readAccounts(this.dm).filter((a) => !a.bootstrap);
     if (dmAccounts.length === 0) {
@@ -284,13 +312,58 @@ export class Lwm2mClient {
     return resp.code;
   }
 
-  /** Queue mode: the device woke up (timer or sensor); tell the servers so they deliver what they queued. */
+  /**
+   * Queue mode: the device woke up (timer or sensor); tell the servers so they deliver what they queued. After
+   * `sleep()`, this is `start()`: the sealed connections wake and the first message to each server is an Update.
+   */
   async wake(): Promise<void> {
+    if (this.asleep) return this.start();
     await this.update();
+  }
+
+  /**
+   * Before the host deep-sleeps (e.g. on `sleep-allowed` in queue mode, Core §6.5): with the `sleep` store, every
+   * established DTLS connection is sealed without close_notify (modules/dtls/sleep.ts) and every registration
+   * is kept, then every socket and timer is released, as stop() does but without De-register. After the wake
+   * (`wake()`/`start()` on this client, or `start()` on a new client over the same stores after a restart) the
+   * first datagram to each server is an application record carrying a Registration Update: no handshake. A
+   * server that forgot the connection stays silent; after `wakeTimeoutMs` the client opens a new one (resumption,
+   * then a full handshake) and sends the Update again, or registers when the server forgot the registration too.
+   * Nothing wakes the client by itself: the host must call `wake()` (or restart) before the registration's
+   * lifetime runs out (`sleep-allowed` says when the next Update is due). Resolves with how many were sealed.
+   */
+  async sleep(): Promise<number> {
+    if (this.stopped) return 0;
+    this.stopped = true;
+    this.asleep = true;
+    for (const t of [this.bootstrapTimer, this.purgeTimer, this.idleTimer]) if (t) this.host.clearTimer(t);
+    this.bootstrapTimer = this.purgeTimer = this.idleTimer = null;
+    let sealed = 0;
+    let kept = 0;
+    for (const s of [...this.sessions.values()]) {
+      const opened = s.opened;
+      if (this.opts.sleep && s.location && opened) {
+        // The registration first: a power cut between the two leaves a registration without a connection
+        // (handshake, then Update), never a woken connection that registers again for nothing.
+        try {
+          saveRegistration(this.opts.sleep.keys, s.ssid, { uri: s.account.uri, location: s.location, lifetimeS: s.registeredLifetime, objectsChanged: s.objectsChanged });
+          kept++;
+          opened.channel.onClose = null;
+          if (this.connector.sleep?.(opened, s.account)) sealed++;
+        } catch (e) {
+          this.host.log('warn', 'lwm2m: could not keep the connection across sleep', { uri: s.account.uri, error: describe(e) });
+        }
+      }
+      this.closeSession(s);
+    }
+    this.emit({ type: 'sleeping', sealed, registrations: kept });
+    return sealed;
   }
 
   /** De-registers from every server (unless told not to) and releases every socket and timer. */
   async stop(options: { deregister?: boolean } = {}): Promise<void> {
+    // After sleep(): stopped for good (what was sealed stays for a later client over the same stores).
+    this.asleep = false;
     if (this.stopped) return;
     this.stopped = true;
     for (const t of [this.bootstrapTimer, this.purgeTimer, this.idleTimer]) if (t) this.host.clearTimer(t);
@@ -319,7 +392,7 @@ export class Lwm2mClient {
   private async bootstrapOnce(): Promise<void> {
     const account = readAccounts(this.dm).find((a) => a.bootstrap);
     if (!account) throw new ClientError('no-account', 'no DM server account and no Bootstrap-Server account: the device cannot reach any server');
-    if (account.holdOffS > 0) await this.sleep(account.holdOffS * 1000);
+    if (account.holdOffS > 0) await this.holdOff(account.holdOffS * 1000);
     if (this.stopped) return;
     this.emit({ type: 'bootstrap-start', uri: account.uri });
     let opened: OpenedChannel | null = null;
@@ -425,8 +498,10 @@ export class Lwm2mClient {
       this.sessions.set(ssid, s);
     } else s.account = account;
     try {
+      const saved = this.opts.sleep ? takeRegistration(this.opts.sleep.keys, ssid, account.uri) : null;
       await this.connect(s);
-      await this.register(s);
+      if (saved) await this.updateAfterWake(s, saved);
+      else await this.register(s);
       s.failures = 0;
     } catch (e) {
       this.registrationFailed(s, e);
@@ -436,7 +511,7 @@ export class Lwm2mClient {
   private async connect(s: ServerSession): Promise<void> {
     this.closeSession(s, false);
     const opened = await this.connector.open(s.account, this.dm);
-    this.emit({ type: 'connected', ssid: s.ssid, uri: s.account.uri, security: opened.security, resumed: !!opened.resumed, cipherSuite: opened.cipherSuite });
+    this.emit({ type: 'connected', ssid: s.ssid, uri: s.account.uri, security: opened.security, resumed: !!opened.resumed, cipherSuite: opened.cipherSuite, ...(opened.woken ? { woken: true } : {}) });
     s.opened = opened;
     const endpoint = new CoapEndpoint(this.host, opened.channel, this.coapConfig(opened.coap));
     s.endpoint = endpoint;
@@ -513,37 +588,86 @@ export class Lwm2mClient {
     });
   }
 
-  private async sendUpdate(s: ServerSession): Promise<void> {
-    if (!s.endpoint || !s.location) return;
+  /** The Update request (Core §6.2.2): `lt` when the lifetime changed, the object links when they changed. */
+  private updateRequest(s: ServerSession): { sent: Promise<CoapResponse>; withObjects: boolean } {
     const account = readAccounts(this.dm).find((a) => a.ssid === s.ssid);
     if (account) s.account = account;
     const query: string[] = [];
     if (s.account.lifetimeS !== s.registeredLifetime) query.push(`lt=${s.account.lifetimeS}`);
     const withObjects = s.objectsChanged;
+    const sent = s.endpoint!.request({
+      method: 'POST',
+      path: s.location!,
+      query,
+      ...(withObjects ? { contentFormat: 40, payload: utf8Encode(this.dm.registerPayload()) } : {}),
+    });
+    return { sent, withObjects };
+  }
+
+  /**
+   * The first exchange after a wake with a saved registration: an Update, not a Register. On a woken DTLS
+   * connection (sealed before sleep) the Update is the first datagram; silence for `wakeTimeoutMs` means the
+   * server forgot the connection (RFC 9146 servers drop records with an unknown CID), so the client connects
+   * again (the connector resumes the session or does a full handshake) and repeats the Update there.
+   */
+  private async updateAfterWake(s: ServerSession, saved: SavedRegistration): Promise<void> {
+    s.location = saved.location;
+    s.registeredLifetime = saved.lifetimeS;
+    s.objectsChanged = s.objectsChanged || saved.objectsChanged;
+    let first = this.updateRequest(s);
+    if (s.opened?.woken) {
+      const resp = await this.within(first.sent, this.opts.wakeTimeoutMs ?? 3 * (this.opts.coap?.ackTimeoutMs ?? 2_000));
+      if (resp) return this.updateAnswered(s, resp, first.withObjects);
+      if (this.stopped) return;
+      this.emit({ type: 'wake-fallback', ssid: s.ssid, uri: s.account.uri });
+      await this.connect(s);
+      first = this.updateRequest(s);
+    }
+    await this.updateAnswered(s, await first.sent, first.withObjects);
+  }
+
+  /** `p`'s value, or null when `ms` passed first (`p` is then left to fail quietly when its endpoint closes). */
+  private within<T>(p: Promise<T>, ms: number): Promise<T | null> {
+    return new Promise<T | null>((resolve, reject) => {
+      const timer = this.host.setTimer(ms, () => resolve(null));
+      p.then(
+        (v) => {
+          this.host.clearTimer(timer);
+          resolve(v);
+        },
+        (e) => {
+          this.host.clearTimer(timer);
+          reject(e);
+        },
+      );
+    });
+  }
+
+  /** 2.04: the registration lives on; 4.04/4.00: the server forgot it, register again (Core §6.2.2). */
+  private async updateAnswered(s: ServerSession, resp: CoapResponse, withObjects: boolean): Promise<void> {
+    if (resp.code === 0x44) {
+      s.registeredLifetime = s.account.lifetimeS;
+      if (withObjects) s.objectsChanged = false;
+      this.emit({ type: 'updated', ssid: s.ssid, withObjects });
+      s.opened?.registered?.(s.registeredLifetime);
+      s.sms?.opened.registered?.(s.registeredLifetime);
+      this.scheduleUpdate(s);
+      this.activity(s);
+      return;
+    }
+    if (resp.code === 0x84 || resp.code === 0x80) {
+      s.location = null;
+      await this.register(s);
+      return;
+    }
+    throw new ClientError('registration-failed', `Update refused with ${codeString(resp.code)}`);
+  }
+
+  private async sendUpdate(s: ServerSession): Promise<void> {
+    if (!s.endpoint || !s.location) return;
     try {
-      const resp = await s.endpoint.request({
-        method: 'POST',
-        path: s.location,
-        query,
-        ...(withObjects ? { contentFormat: 40, payload: utf8Encode(this.dm.registerPayload()) } : {}),
-      });
-      if (resp.code === 0x44) {
-        s.registeredLifetime = s.account.lifetimeS;
-        if (withObjects) s.objectsChanged = false;
-        this.emit({ type: 'updated', ssid: s.ssid, withObjects });
-        s.opened?.registered?.(s.registeredLifetime);
-        s.sms?.opened.registered?.(s.registeredLifetime);
-        this.scheduleUpdate(s);
-        this.activity(s);
-        return;
-      }
-      // 4.04: the server forgot us (expired or restarted): register again (Core §6.2.2).
-      if (resp.code === 0x84 || resp.code === 0x80) {
-        s.location = null;
-        await this.register(s);
-        return;
-      }
-      throw new ClientError('registration-failed', `Update refused with ${codeString(resp.code)}`);
+      const { sent, withObjects } = this.updateRequest(s);
+      await this.updateAnswered(s, await sent, withObjects);
     } catch (e) {
       this.registrationFailed(s, e);
     }
@@ -664,7 +788,7 @@ export class Lwm2mClient {
     });
   }
 
-  private sleep(ms: number): Promise<void> {
+  private holdOff(ms: number): Promise<void> {
     return new Promise((resolve) => {
       this.bootstrapTimer = this.host.setTimer(ms, () => {
         this.bootstrapTimer = null;

@@ -49,6 +49,11 @@ export interface Connector {
   open(account: ServerAccount, dm: DataModel): Promise<OpenedChannel>;
   /** For an account bound to UDP and SMS (U+S): the SMS channel on which the server can reach the device, or null. */
   openSms?(account: ServerAccount, dm: DataModel): Promise<OpenedChannel> | null;
+  /**
+   * Seals an opened channel for deep sleep without close_notify (modules/dtls/sleep.ts), so that the next `open`
+   * for the account wakes it with no handshake. False when it cannot (not DTLS, not established, no store).
+   */
+  sleep?(opened: OpenedChannel, account: ServerAccount): boolean;
 }
 
 export interface UdpDtlsConnectorOptions {
@@ -60,6 +65,11 @@ export interface UdpDtlsConnectorOptions {
   resolve?: (host: string) => string;
   /** Local address the UDP sockets bind to (e.g. one interface, or '::' for IPv6); default: the host's choice. */
   localAddress?: string;
+  /**
+   * Local UDP port the sockets bind to; default an ephemeral one. A fixed port lets a server without Connection ID
+   * (RFC 9146) recognise a connection woken from sleep by its address, where no NAT changes the mapping.
+   */
+  localPort?: number;
   /** Certificate mode: the host's trust store (DER certificates), needed by Certificate Usage 0 and 1. */
   trustAnchors?: Uint8Array[];
   /**
@@ -180,6 +190,15 @@ export class UdpDtlsConnector implements Connector {
     private readonly opts: UdpDtlsConnectorOptions = {},
   ) {}
 
+  private socket() {
+    const port = this.opts.localPort ?? 0;
+    return this.host.udp!(this.opts.localAddress === undefined ? { port } : { port, address: this.opts.localAddress });
+  }
+
+  sleep(opened: OpenedChannel, account: ServerAccount): boolean {
+    return this.opts.sleep ? sleepConnection(opened, account, this.opts.sleep) : false;
+  }
+
   async open(account: ServerAccount, dm: DataModel): Promise<OpenedChannel> {
     const uri = parseServerUri(account.uri);
     if (uri.scheme === 'sms') throw new ClientError('unsupported-security', `${account.uri}: the SMS binding needs a modem connector`);
@@ -188,8 +207,7 @@ export class UdpDtlsConnector implements Connector {
     if (uri.scheme === 'coap') {
       if (account.securityMode !== SecurityMode.NoSec) throw new ClientError('unsupported-security', `${account.uri}: coap:// needs Security Mode 3 (NoSec), the account has ${account.securityMode}`);
       this.host.log('warn', 'lwm2m: NoSec — this server is reached WITHOUT DTLS; only acceptable where the link itself is secured', { uri: account.uri });
-      const socket = this.host.udp(this.opts.localAddress === undefined ? { port: 0 } : { port: 0, address: this.opts.localAddress });
-      return { channel: udpChannel(socket, address, uri.port), security: 'nosec' };
+      return { channel: udpChannel(this.socket(), address, uri.port), security: 'nosec' };
     }
     if (account.securityMode === SecurityMode.RPK || account.securityMode === SecurityMode.Certificate) return this.openEcdsa(account, dm, uri.host, address, uri.port);
     if (account.securityMode !== SecurityMode.PSK) {
@@ -200,8 +218,7 @@ export class UdpDtlsConnector implements Connector {
     if (account.identity.length === 0) throw new ClientError('bad-config', `${account.uri}: no PSK identity (0/${account.securityIid}/3)`);
     const woken = this.wake(account, address, uri.port);
     if (woken) return woken;
-    const socket = this.host.udp(this.opts.localAddress === undefined ? { port: 0 } : { port: 0, address: this.opts.localAddress });
-    const lower = udpChannel(socket, address, uri.port);
+    const lower = udpChannel(this.socket(), address, uri.port);
     const session = this.opts.sessions?.load(account) ?? undefined;
     // 0/x/16 picks the suites, e.g. TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256 for a low-entropy bootstrap secret.
     const supported = account.cipherSuites.filter((id) => id === CipherSuiteId.TLS_PSK_WITH_AES_128_CCM_8 || id === CipherSuiteId.TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256);
@@ -224,7 +241,7 @@ export class UdpDtlsConnector implements Connector {
     if (!this.opts.sleep) return null;
     const w = takeSleepState(this.opts.sleep, sleepName(account));
     if (!w) return null;
-    const lower = udpChannel(this.host.udp!({ port: 0 }), address, port);
+    const lower = udpChannel(this.socket(), address, port);
     let client: DtlsClient;
     try {
       client = new DtlsClient(this.host, lower, { ...(this.opts.dtls as DtlsClientOptions), wake: w });
@@ -247,7 +264,7 @@ export class UdpDtlsConnector implements Connector {
     const woken = this.wake(account, address, port);
     if (woken) return woken;
     const certificate = ecdsaCredentials(account, dm, uriHost.replace(/^\[|\]$/g, ''), this.opts, this.host.crypto);
-    const lower = udpChannel(this.host.udp!({ port: 0 }), address, port);
+    const lower = udpChannel(this.socket(), address, port);
     const session = this.opts.sessions?.load(account) ?? undefined;
     let client: DtlsClient;
     try {

@@ -165,4 +165,9 @@ export class BindingConnector implements Connector {
     if (usesSmsForRegistration(account) || !account.binding.includes('S') || account.smsSecurityMode === undefined) return null;
     return this.sms.open(account, dm);
   }
+
+  /** A UDP/DTLS connection sleeps through the UDP connector; SMS channels are never sealed. */
+  sleep(opened: OpenedChannel, account: ServerAccount): boolean {
+    return !usesSmsForRegistration(account) && !!this.udp.sleep?.(opened, account);
+  }
 }

@@ -12,6 +12,11 @@ import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { assert } from '../harness/assert';
 import { DtlsClient } from '../../modules/dtls/client';
+import { sleepInto, takeSleepState, type SleepStore } from '../../modules/dtls/sleep';
+import { KeyStore } from '../../modules/store/key-store';
+import { CounterStore } from '../../modules/store/counter-store';
+import { SimFlash } from '../../modules/store/sim-flash';
+import { dtlsRecords } from '../../tools/dtls-wire';
 import { KeyLoggingDtlsClient } from '../../tools/dtls-key-log';
 import type { DatagramChannel } from '../../modules/transport/types';
 import { nodeHost, PSK, PSK_HEX, sleep } from '../node/dtls/support';
@@ -28,11 +33,13 @@ class RebindableChannel implements DatagramChannel {
   private sock!: dgram.Socket;
   localPorts: number[] = [];
   constructor(private readonly port: number) {}
-  async open(): Promise<void> {
-    if (this.sock) this.sock.close();
+  /** A fresh socket; `localPort` binds a given one (a device that wakes behind the same mapping). */
+  async open(localPort = 0): Promise<void> {
+    if (this.sock && !this.closed) this.sock.close();
+    this.closed = false;
     const s = dgram.createSocket('udp4');
     s.on('message', (m) => this.onReceive?.(new Uint8Array(m)));
-    await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+    await new Promise<void>((r) => s.bind(localPort, '127.0.0.1', () => r()));
     this.sock = s;
     this.localPorts.push(s.address().port);
   }
@@ -90,6 +97,45 @@ describe('interop: DTLS Connection ID (RFC 9146) against mbedTLS 3.6 ssl_server2
       ch.close();
     });
   }
+
+  it('a connection sealed for deep sleep wakes against mbedTLS: the first datagram is application data, answered', async () => {
+    const port = await freeUdpPort();
+    const srv = await startMbedtlsServer({ port, pskHex: PSK_HEX, cidHex: 'c0ffee01', exchanges: 6 });
+    const host = nodeHost();
+    const ch = new RebindableChannel(port);
+    await ch.open();
+    const client = new DtlsClient(host, ch, { psk: PSK, identity: 'client1', connectionId: new Uint8Array(0), retransmit: { initialMs: 1000, maxRetransmissions: 3 } });
+    const rx: string[] = [];
+    client.onReceive = (d) => rx.push(Buffer.from(d).toString());
+    await client.connect();
+    client.send(enc('GET /before-sleep HTTP/1.0\r\n\r\n'));
+    await until(() => rx.length === 1);
+    const store: SleepStore = { keys: new KeyStore(host, new SimFlash(8192, 1024)), counters: new CounterStore(host, new SimFlash(4096, 1024)) };
+    assert.equal(sleepInto(client, store, 'mbed'), true);
+    // ssl_server2 connects its socket to the first client address: the device wakes behind the same mapping.
+    const localPort = ch.localPorts[0];
+    await ch.open(localPort);
+    const woken = new DtlsClient(host, ch, { wake: takeSleepState(store, 'mbed')! });
+    const out: Uint8Array[] = [];
+    const send = ch.send.bind(ch);
+    ch.send = (d) => (out.push(d.slice()), send(d));
+    const rx2: string[] = [];
+    woken.onReceive = (d) => rx2.push(Buffer.from(d).toString());
+    woken.send(enc('GET /after-wake HTTP/1.0\r\n\r\n'));
+    await until(() => rx2.length === 1).catch((e) => {
+      throw new Error(`${e.message}; server said:\n${srv.output().slice(-1500)}`);
+    });
+    assert.ok(/HTTP\/1\.0 200 OK/.test(rx2[0]), rx2[0]);
+    assert.equal(out.length, 1, 'one datagram up');
+    const records = dtlsRecords(out[0], 4);
+    assert.equal(records.length, 1);
+    assert.equal(records[0][0], 25, 'a tls12_cid record');
+    assert.equal(records[0][1], 1, 'of epoch 1: no handshake');
+    assert.equal(woken.stats.droppedRecords, 0, "mbedTLS's answer authenticates with the restored keys and window");
+    assert.equal(woken.stats.datagramsReceived, 1);
+    woken.close();
+    ch.close();
+  });
 
   it('tshark decodes the capture as RFC 9146 records and decrypts them with the key log', async function () {
     if (!have.tshark) this.skip();
