@@ -22,6 +22,8 @@ import { ContentFormat, formatPath, parsePath, type Entry, type Path } from '../
 import { readAccounts, type ServerAccount } from './accounts';
 import { UdpDtlsConnector, type Connector, type OpenedChannel, type UdpDtlsConnectorOptions } from './connector';
 import { saveRegistration, takeRegistration, type SavedRegistration } from './sleep';
+import { observationsName, saveObservations, takeObservations, type SavedObservations } from './sleep-observations';
+import { DEVICE_PROFILE } from '../profile';
 import type { SleepStore } from '../dtls/sleep';
 import type { CoapResponse } from '../coap/endpoint';
 import { ClientError } from './errors';
@@ -51,6 +53,8 @@ export type ClientEvent =
   | { type: 'sleeping'; sealed: number; registrations: number }
   /** The first Update on a woken connection went unanswered: the server forgot it; handshaking again. */
   | { type: 'wake-fallback'; ssid: number; uri: string }
+  /** After the woken Update: observations kept across sleep go on (same tokens, larger Observe numbers). */
+  | { type: 'observations-resumed'; ssid: number; count: number }
   | { type: 'stopped' }
   | { type: 'device-restart'; reason: 'reboot' | 'factory-reset'; inPlace: boolean };
 
@@ -345,6 +349,8 @@ export class Lwm2mClient {
       if (this.opts.sleep && s.location && opened) {
         // The registration first: a power cut between the two leaves a registration without a connection
         // (handshake, then Update), never a woken connection that registers again for nothing.
+        // The observations before the registration: they are only taken back with a kept registration.
+        this.keepObservations(s);
         try {
           saveRegistration(this.opts.sleep.keys, s.ssid, { uri: s.account.uri, location: s.location, lifetimeS: s.registeredLifetime, objectsChanged: s.objectsChanged });
           kept++;
@@ -358,6 +364,30 @@ export class Lwm2mClient {
     }
     this.emit({ type: 'sleeping', sealed, registrations: kept });
     return sealed;
+  }
+
+  /** sleep(): the server's observations, kept for the notifications after the wake (./sleep-observations.ts). */
+  private keepObservations(s: ServerSession): void {
+    const keys = this.opts.sleep!.keys;
+    if (!s.observer || !s.endpoint || s.observer.count === 0) {
+      keys.delete(observationsName(s.ssid));
+      return;
+    }
+    try {
+      saveObservations(keys, s.ssid, { uri: s.account.uri, sequence: s.endpoint.observeSequence, sleptAt: this.host.wallClock?.(), observations: s.observer.snapshot(DEVICE_PROFILE.coapMaxObservations) });
+    } catch (e) {
+      keys.delete(observationsName(s.ssid));
+      this.host.log('warn', 'lwm2m: could not keep the observations across sleep', { uri: s.account.uri, error: describe(e) });
+    }
+  }
+
+  /** After the woken Update was accepted: the kept observations go on, with what fell due while asleep. */
+  private resumeObservations(s: ServerSession, kept: SavedObservations): void {
+    if (!s.observer) return;
+    const wall = this.host.wallClock?.();
+    const sleptMs = kept.sleptAt !== undefined && wall !== undefined && wall >= kept.sleptAt ? wall - kept.sleptAt : undefined;
+    const n = s.observer.restore(kept.observations, kept.sequence, sleptMs);
+    if (n > 0) this.emit({ type: 'observations-resumed', ssid: s.ssid, count: n });
   }
 
   /** De-registers from every server (unless told not to) and releases every socket and timer. */
@@ -499,12 +529,24 @@ export class Lwm2mClient {
     } else s.account = account;
     try {
       const saved = this.opts.sleep ? takeRegistration(this.opts.sleep.keys, ssid, account.uri) : null;
+      const kept = this.opts.sleep ? this.takeKeptObservations(ssid, account.uri) : null;
       await this.connect(s);
-      if (saved) await this.updateAfterWake(s, saved);
+      if (saved) await this.updateAfterWake(s, saved, kept);
       else await this.register(s);
       s.failures = 0;
     } catch (e) {
       this.registrationFailed(s, e);
+    }
+  }
+
+  /** The observations kept by sleep(), consumed; an unusable record (damaged, another server) is dropped with a warning. */
+  private takeKeptObservations(ssid: number, uri: string): SavedObservations | null {
+    try {
+      return takeObservations(this.opts.sleep!.keys, ssid, uri);
+    } catch (e) {
+      this.opts.sleep!.keys.delete(observationsName(ssid));
+      this.host.log('warn', 'lwm2m: kept observations refused', { uri, error: describe(e) });
+      return null;
     }
   }
 
@@ -610,20 +652,25 @@ export class Lwm2mClient {
    * server forgot the connection (RFC 9146 servers drop records with an unknown CID), so the client connects
    * again (the connector resumes the session or does a full handshake) and repeats the Update there.
    */
-  private async updateAfterWake(s: ServerSession, saved: SavedRegistration): Promise<void> {
+  private async updateAfterWake(s: ServerSession, saved: SavedRegistration, kept: SavedObservations | null): Promise<void> {
     s.location = saved.location;
     s.registeredLifetime = saved.lifetimeS;
     s.objectsChanged = s.objectsChanged || saved.objectsChanged;
     let first = this.updateRequest(s);
+    let resp: CoapResponse | null = null;
     if (s.opened?.woken) {
-      const resp = await this.within(first.sent, this.opts.wakeTimeoutMs ?? 3 * (this.opts.coap?.ackTimeoutMs ?? 2_000));
-      if (resp) return this.updateAnswered(s, resp, first.withObjects);
-      if (this.stopped) return;
-      this.emit({ type: 'wake-fallback', ssid: s.ssid, uri: s.account.uri });
-      await this.connect(s);
-      first = this.updateRequest(s);
+      resp = await this.within(first.sent, this.opts.wakeTimeoutMs ?? 3 * (this.opts.coap?.ackTimeoutMs ?? 2_000));
+      if (!resp) {
+        if (this.stopped) return;
+        this.emit({ type: 'wake-fallback', ssid: s.ssid, uri: s.account.uri });
+        await this.connect(s);
+        first = this.updateRequest(s);
+      }
     }
-    await this.updateAnswered(s, await first.sent, first.withObjects);
+    resp ??= await first.sent;
+    await this.updateAnswered(s, resp, first.withObjects);
+    // The registration lived on (2.04), and with it the server's observations (Core §6.4.3); after 4.04 they died with it.
+    if (resp.code === 0x44 && kept) this.resumeObservations(s, kept);
   }
 
   /** `p`'s value, or null when `ms` passed first (`p` is then left to fail quietly when its endpoint closes). */

@@ -10,3 +10,4 @@ export { applyFactoryConfig, securityInstanceTlv, serverInstanceTlv, KeyStoreObj
 export { SmsConnector, BindingConnector, SmsSecurityMode, SMS_COAP, SMS_DTLS_RETRANSMIT, usesSmsForRegistration, type SmsConnectorOptions } from './sms-connector';
 export { CoapPackageSource } from './fota-source';
 export { saveRegistration, takeRegistration, registrationName, encodeRegistration, decodeRegistration, type SavedRegistration, type RegistrationStore } from './sleep';
+export { saveObservations, takeObservations, observationsName, encodeObservations, decodeObservations, SleepRecordError, OBSERVATION_ATTRIBUTES, MAX_OBSERVATIONS_RECORD, type SavedObservation, type SavedObservations } from './sleep-observations';

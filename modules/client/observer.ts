@@ -9,13 +9,18 @@ import { MAX_ATTRIBUTE_PERIOD_S, type DataModel } from '../lwm2m/data-model';
 import { decodeText } from '../lwm2m/formats/text';
 import { formatPath, parsePath, pathStartsWith, type Path } from '../lwm2m/types';
 import { equalBytes } from '../bytes/index';
+import { crc32 } from '../store/crc32';
+import type { SavedObservation } from './sleep-observations';
 
 interface Watched {
   obs: Observation;
   path: Path;
   accept: number | undefined;
   lastSentAt: number;
-  lastPayload: Uint8Array;
+  /** The payload last notified; null for an observation kept across sleep, compared by `lastLength`/`lastCrc`. */
+  lastPayload: Uint8Array | null;
+  lastLength: number;
+  lastCrc: number;
   lastNumber: number | undefined;
   pending: TimerHandle | null;
   pmaxTimer: TimerHandle | null;
@@ -41,9 +46,73 @@ export class Observer {
     } catch {
       return;
     }
-    const w: Watched = { obs, path, accept: obs.accept, lastSentAt: this.host.now(), lastPayload: firstPayload, lastNumber: this.numeric(path, firstPayload), pending: null, pmaxTimer: null };
+    const w: Watched = { obs, path, accept: obs.accept, lastSentAt: this.host.now(), lastPayload: firstPayload, lastLength: 0, lastCrc: 0, lastNumber: this.numeric(path, firstPayload), pending: null, pmaxTimer: null };
     this.watched.set(obs.key, w);
     this.armPmax(w);
+  }
+
+  /**
+   * What deep sleep keeps of each observation (./sleep-observations.ts), at most `max` of them: the attributes in
+   * force and what the change logic compares with.
+   */
+  snapshot(max: number): SavedObservation[] {
+    const now = this.host.now();
+    const out: SavedObservation[] = [];
+    for (const w of this.watched.values()) {
+      if (out.length >= max) break;
+      out.push({
+        token: w.obs.token.slice(),
+        path: [...w.obs.path],
+        query: [...w.obs.query],
+        accept: w.accept,
+        sinceSentMs: now - w.lastSentAt,
+        lastNumber: w.lastNumber,
+        payloadLength: w.lastPayload ? w.lastPayload.length : w.lastLength,
+        payloadCrc: w.lastPayload ? crc32(w.lastPayload) : w.lastCrc,
+        attributes: this.attrs(w),
+      });
+    }
+    return out;
+  }
+
+  /**
+   * After a wake: takes back the kept observations on this (new) endpoint, numbering on from `sequence`, and sends
+   * what fell due while asleep (LwM2M 1.1 Core §6.5): a changed value (gt/lt/st or a different payload) once pmin
+   * has passed, and a notification when pmax passed. `sleptMs` is how long the device slept; undefined (no wall
+   * clock) counts as longer than any pmin/pmax. Attributes in force at the sleep that the data model no longer
+   * holds (a restart) are written back at the observed path. Returns how many observations were taken back.
+   */
+  restore(kept: SavedObservation[], sequence: number, sleptMs: number | undefined): number {
+    let n = 0;
+    for (const k of kept) {
+      let path: Path;
+      try {
+        path = parsePath('/' + k.path.join('/'));
+      } catch {
+        continue;
+      }
+      this.restoreAttributes(path, k.attributes);
+      const obs = this.endpoint.adoptObservation(k, sequence);
+      if (!obs) continue;
+      const elapsed = sleptMs === undefined ? Number.MAX_SAFE_INTEGER : Math.min(Number.MAX_SAFE_INTEGER, k.sinceSentMs + Math.max(0, sleptMs));
+      const now = this.host.now();
+      const w: Watched = { obs, path, accept: k.accept, lastSentAt: now - elapsed, lastPayload: null, lastLength: k.payloadLength, lastCrc: k.payloadCrc, lastNumber: k.lastNumber, pending: null, pmaxTimer: null };
+      this.watched.set(obs.key, w);
+      n++;
+      const pmax = boundPeriod(this.attrs(w).get('pmax'));
+      const pmaxPassed = pmax !== undefined && pmax > 0 && elapsed >= pmax * 1000;
+      if (!pmaxPassed) this.armPmax(w, elapsed);
+      this.evaluate(w, pmaxPassed);
+    }
+    return n;
+  }
+
+  private restoreAttributes(path: Path, kept: Map<string, number>): void {
+    const now = this.dm.effectiveAttributes(this.ssid, path);
+    const missing = [...kept].filter(([k, v]) => now.get(k) !== v);
+    if (missing.length === 0) return;
+    const query = missing.map(([k, v]) => `${k}=${v}`).join('&');
+    this.dm.handle({ kind: 'write-attributes', path, query }, { kind: 'server', shortServerId: this.ssid });
   }
 
   remove(key: string): void {
@@ -121,7 +190,7 @@ export class Observer {
         const crossedLt = lt !== undefined && prev !== undefined && prev < lt !== value < lt;
         due = crossedGt || crossedLt || (st !== undefined && prev !== undefined && Math.abs(value - prev) >= st);
       } else {
-        due = !equalBytes(payload, w.lastPayload);
+        due = w.lastPayload ? !equalBytes(payload, w.lastPayload) : payload.length !== w.lastLength || crc32(payload) !== w.lastCrc;
       }
     }
     if (!due) return;
@@ -150,14 +219,14 @@ export class Observer {
     else this.armPmax(w);
   }
 
-  private armPmax(w: Watched): void {
+  private armPmax(w: Watched, elapsedMs = 0): void {
     if (w.pmaxTimer) this.host.clearTimer(w.pmaxTimer);
     w.pmaxTimer = null;
     const a = this.attrs(w);
     const pmax = boundPeriod(a.get('pmax'));
     const pmin = boundPeriod(a.get('pmin')) ?? 0;
     if (pmax === undefined || pmax <= 0 || pmax < pmin) return;
-    w.pmaxTimer = this.host.setTimer(pmax * 1000, () => {
+    w.pmaxTimer = this.host.setTimer(Math.max(0, pmax * 1000 - elapsedMs), () => {
       w.pmaxTimer = null;
       if (w.pending) {
         this.host.clearTimer(w.pending);

@@ -917,6 +917,27 @@ export class CoapEndpoint {
     return this.observeSeq;
   }
 
+  /** The Observe number last used (RFC 7641 §4.4), for a device that keeps its observations across deep sleep. */
+  get observeSequence(): number {
+    return this.observeSeq;
+  }
+
+  /**
+   * Takes back an observation kept across deep sleep (LwM2M 1.1 Core §6.4.3, §6.5): the server registered it on an
+   * earlier endpoint of the same registration. Nothing is sent; numbering goes on after `lastSequence` so the
+   * server sees larger Observe numbers than before the sleep (RFC 7641 §4.4). Null at the observation bound, for
+   * a token already in use, or once closed.
+   */
+  adoptObservation(kept: { token: Uint8Array; path: string[]; query: string[]; accept: number | undefined }, lastSequence: number): Observation | null {
+    const key = toHex(kept.token);
+    if (this.closed || kept.token.length > 8 || this.observations.has(key) || this.observations.size >= this.config.maxObservations) return null;
+    this.observeSeq = lastSequence % OBSERVE_MODULO;
+    const now = this.host.now();
+    const obs: Observation = { key, token: kept.token.slice(), path: kept.path.slice(), query: kept.query.slice(), accept: kept.accept, registeredAt: now, notifications: 0, sinceConfirmable: 0, lastConfirmableAt: now };
+    this.observations.set(key, obs);
+    return obs;
+  }
+
   /** The current observations (a snapshot). */
   listObservations(): Observation[] {
     return [...this.observations.values()];
