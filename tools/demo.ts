@@ -1,19 +1,23 @@
 /**
- * `npm start`: the whole client on this machine. A Bootstrap-Server (ours, from tools/, DTLS 1.2 PSK on
- * loopback) and an LwM2M Server (ours, DTLS 1.2 ECDHE-ECDSA-CCM8 with raw public keys made for the run and a
- * Connection ID) and a device on the Node host with its own data directory: bootstrap, registration over DTLS,
- * the server reading the Device object, writing a resource, observing a temperature that changes, a
- * registration update, proof that the server cannot read the private key, a restart from persisted state
- * (session resumption), and a deep sleep with the connection sealed and a wake whose first datagram is the
- * Registration Update (zero handshake bytes, counted on the wire). Exits 0 with a summary, or 1 with the reason.
+ * `npm start`: the whole client on this machine. A Bootstrap-Server (ours, from tools/, DTLS 1.2 ECDHE-ECDSA-CCM8
+ * with X.509 certificates from a CA made for the run by the openssl command: Security Mode 2, Certificate Usage 2)
+ * and an LwM2M Server (ours, DTLS 1.2 ECDHE-ECDSA-CCM8 with raw public keys made for the run and a Connection ID)
+ * and a device on the Node host with its own data directory: bootstrap, registration over DTLS, the server
+ * reading the Device object, writing a resource, observing a temperature that changes, a registration update,
+ * proof that the server cannot read the private key, a restart from persisted state (session resumption), and a
+ * deep sleep with the connection and an observation kept and a wake whose first datagram is the Registration
+ * Update (zero handshake bytes, counted on the wire), followed by the notification of what changed while asleep.
+ * The SMS and smartcard steps use PSK, so the summary lists all three credential modes. Exits 0 with a summary,
+ * or 1 with the reason.
  *
  * `npm start -- --server coaps://HOST:PORT --identity ID --key HEX [--endpoint NAME]` instead runs the
  * device against a real LwM2M server until Ctrl-C.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
 import { NodeHost } from '../hosts/node/host';
 import { DataModel } from '../modules/lwm2m/data-model';
 import { DeviceObject } from '../modules/lwm2m/objects/device';
@@ -91,6 +95,8 @@ function describeEvent(e: ClientEvent): string | null {
       return `device: ${e.security === 'nosec' ? 'plain CoAP (NoSec)' : `DTLS 1.2 ${SECURITY_NAMES[e.security] ?? e.security} handshake done`} with ${e.uri}${e.resumed ? ' (session resumed)' : ''}`;
     case 'sleeping':
       return `device: going to deep sleep: ${e.sealed} DTLS connection(s) sealed in the key store (no close_notify), ${e.registrations} registration(s) kept`;
+    case 'observations-resumed':
+      return `device: ${e.count} observation(s) of server ${e.ssid} kept across the sleep go on (same token, Observe numbers continue)`;
     case 'wake-fallback':
       return `device: server ${e.ssid} did not answer on the woken connection; handshaking again`;
     case 'bootstrap-op':
@@ -115,11 +121,57 @@ function describeEvent(e: ClientEvent): string | null {
 }
 
 const SECURITY_NAMES: Record<string, string> = { 'dtls-psk': 'PSK', 'dtls-rpk': 'raw public key (ECDHE-ECDSA)', 'dtls-x509': 'X.509 (ECDHE-ECDSA)' };
+const SECURITY_MODES: Record<string, string> = { 'dtls-psk': 'Security Mode 0, PSK', 'dtls-rpk': 'Security Mode 1, raw public key', 'dtls-x509': 'Security Mode 2, X.509 certificate', nosec: 'Security Mode 3, NoSec' };
+
+/** Which credential mode each step's connections used, for the summary (the demo's own record, not the device's). */
+const stepModes = new Map<string, Set<string>>();
+function noteMode(step: string, e: ClientEvent): void {
+  if (e.type !== 'connected') return;
+  const how = e.woken ? 'woken, no handshake' : e.resumed ? 'resumed' : 'full handshake';
+  const set = stepModes.get(step) ?? new Set<string>();
+  set.add(`${SECURITY_MODES[e.security] ?? e.security} (${how})`);
+  stepModes.set(step, set);
+}
 
 /** A P-256 key pair made now (the demo commits no keys): SubjectPublicKeyInfo and PKCS#8, DER. */
 function p256KeyPair(): { spki: Uint8Array; pkcs8: Uint8Array } {
   const k = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   return { spki: new Uint8Array(k.publicKey.export({ type: 'spki', format: 'der' })), pkcs8: new Uint8Array(k.privateKey.export({ type: 'pkcs8', format: 'der' })) };
+}
+
+/**
+ * A certificate authority made now with the openssl command (nothing is committed; the keys live in a temporary
+ * directory removed at once): a P-256 CA, a server certificate for 127.0.0.1 (serverAuth, iPAddress in
+ * subjectAltName, RFC 5280 §4.2.1.6) and a client certificate for the endpoint (clientAuth), one day valid.
+ */
+function makeDemoPki(endpoint: string): { ca: Uint8Array; server: { cert: Uint8Array; pkcs8: Uint8Array }; client: { cert: Uint8Array; pkcs8: Uint8Array; spki: Uint8Array } } {
+  const dir = mkdtempSync(join(tmpdir(), 'xs-lwm2m-demo-pki-'));
+  const f = (n: string) => join(dir, n);
+  const ssl = (...args: string[]) => execFileSync('openssl', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    const newKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+    ssl('req', '-x509', '-new', ...newKey, '-keyout', f('ca.key'), '-subj', '/CN=xs-lwm2m demo CA', '-days', '1', '-sha256', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign', '-out', f('ca.crt'));
+    const leaf = (name: string, subject: string, ext: string) => {
+      ssl('req', '-new', ...newKey, '-keyout', f(`${name}.key`), '-subj', subject, '-out', f(`${name}.csr`));
+      writeFileSync(f(`${name}.ext`), ext);
+      ssl('x509', '-req', '-in', f(`${name}.csr`), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-days', '1', '-sha256', '-extfile', f(`${name}.ext`), '-out', f(`${name}.crt`));
+      const cert = new X509Certificate(readFileSync(f(`${name}.crt`)));
+      return {
+        cert: new Uint8Array(cert.raw),
+        pkcs8: new Uint8Array(createPrivateKey(readFileSync(f(`${name}.key`))).export({ type: 'pkcs8', format: 'der' })),
+        spki: new Uint8Array(cert.publicKey.export({ type: 'spki', format: 'der' })),
+      };
+    };
+    const server = leaf('server', '/CN=127.0.0.1', 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1\n');
+    const client = leaf('client', `/CN=${endpoint}`, 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n');
+    return { ca: new Uint8Array(new X509Certificate(readFileSync(f('ca.crt'))).raw), server: { cert: server.cert, pkcs8: server.pkcs8 }, client };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function waitUntil(cond: () => boolean, ms: number, what: string): Promise<void> {
+  for (const end = Date.now() + ms; !cond(); await new Promise((r) => setTimeout(r, 20))) if (Date.now() > end) throw new Error(`timed out after ${ms / 1000} s waiting for ${what}`);
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -169,14 +221,15 @@ async function realServer(opts: DemoArgs): Promise<void> {
 }
 
 async function localDemo(opts: DemoArgs): Promise<void> {
+  const endpoint = 'xs-lwm2m-demo';
   const dataDir = opts.data ?? mkdtempSync(join(tmpdir(), 'xs-lwm2m-demo-'));
   const verbose = opts.verbose;
-  const bsKey = new Uint8Array(randomBytes(16));
+  // The Bootstrap-Server account is Security Mode 2 (X.509): certificates made for this run by a CA made for this run.
+  const pki = makeDemoPki(endpoint);
   // The LwM2M Server account is Security Mode 1 (raw public keys, RFC 7250) with a Connection ID (RFC 9146).
   const serverKeys = p256KeyPair();
   const deviceKeys = p256KeyPair();
   const CID_LENGTH = 4;
-  const endpoint = 'xs-lwm2m-demo';
   const log = verbose ? (l: string) => say(`server: ${l}`) : undefined;
   const checks: [string, boolean][] = [];
   const check = (what: string, ok: boolean) => {
@@ -193,7 +246,7 @@ async function localDemo(opts: DemoArgs): Promise<void> {
   const dmAccount = { uri: dmUri, securityMode: 1, publicKeyOrIdentity: deviceKeys.spki, serverPublicKey: serverKeys.spki, secretKey: deviceKeys.pkcs8.slice(), shortServerId: 101, lifetime: 20 };
   const bootstrap = await BootstrapTestServer.start({
     port: 0,
-    psk: [{ identity: `${endpoint}-bs`, key: bsKey }],
+    ecdsa: { type: 'x509', privateKey: pki.server.pkcs8, chain: [pki.server.cert], clientCa: [pki.ca], clients: [{ identity: endpoint, publicKey: pki.client.spki }] },
     log,
     plans: [{
       endpoint,
@@ -203,15 +256,23 @@ async function localDemo(opts: DemoArgs): Promise<void> {
       ],
     }],
   });
-  say(`local Bootstrap-Server on coaps://127.0.0.1:${bootstrap.port} (DTLS 1.2 PSK), LwM2M Server on ${dmUri} (DTLS 1.2, TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 with raw public keys, Connection ID of ${CID_LENGTH} bytes); P-256 keys made for this run`);
+  say(`local Bootstrap-Server on coaps://127.0.0.1:${bootstrap.port} (DTLS 1.2, TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 with X.509 certificates from a CA made for this run), LwM2M Server on ${dmUri} (DTLS 1.2, TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 with raw public keys, Connection ID of ${CID_LENGTH} bytes); P-256 keys made for this run`);
 
   let host = new NodeHost({ dataDir, logLevel: verbose ? 'debug' : 'warn' });
   let keys = KeyStore.open(host, 'keys');
   let counters = CounterStore.open(host, 'counters');
   let built = buildDataModel(host, keys);
-  applyFactoryConfig(built.dm, { accounts: [{ uri: `coaps://127.0.0.1:${bootstrap.port}`, bootstrap: true, pskIdentity: `${endpoint}-bs`, pskKey: bsKey.slice() }] });
+  // Certificate Usage 2 (0/x/15, trust anchor assertion): 0/x/4 holds the CA; the server's certificate must chain to
+  // it, name the URI's host (127.0.0.1) and be valid now (the host has a clock).
+  applyFactoryConfig(built.dm, { accounts: [{ uri: `coaps://127.0.0.1:${bootstrap.port}`, bootstrap: true, securityMode: 2, publicKeyOrIdentity: pki.client.cert, serverPublicKey: pki.ca, secretKey: pki.client.pkcs8.slice(), certificateUsage: 2 }] });
+  pki.client.pkcs8.fill(0);
+  pki.server.pkcs8.fill(0);
   say(`device: factory configuration sealed into the key store in ${dataDir}`);
+  /** The security mode of every connection the device made, in order. */
+  const modes: string[] = [];
   const onEvent = (e: ClientEvent) => {
+    if (e.type === 'connected') modes.push(e.woken ? `${e.security} (woken)` : e.resumed ? `${e.security} (resumed)` : e.security);
+    noteMode(e.type === 'connected' && e.uri === dmUri ? 'LwM2M Server (bootstrap, restart, deep sleep)' : 'Bootstrap-Server', e);
     const m = describeEvent(e);
     if (m) say(m);
   };
@@ -219,7 +280,9 @@ async function localDemo(opts: DemoArgs): Promise<void> {
   try {
     await withTimeout(client.start(), 60_000, 'bootstrap and registration');
     const finish = await withTimeout(bootstrap.waitForFinish(endpoint, 10_000), 15_000, 'Bootstrap-Finish');
-    check(`bootstrap finished with 2.04 after ${finish.results.length} operation(s)`, finish.finishCode === 0x44);
+    const bsRequest = bootstrap.requests.find((r) => r.endpoint === endpoint);
+    check(`bootstrap over DTLS with X.509 certificates (Security Mode 2, Certificate Usage 2: the server certificate chained to the CA in 0/x/4 and matched to host 127.0.0.1; the server knows the device by its certificate: identity ${bsRequest?.identity}) finished with 2.04 after ${finish.results.length} operation(s)`,
+      finish.finishCode === 0x44 && bsRequest?.identity === endpoint && modes[0] === 'dtls-x509');
     const reg = await withTimeout(lwm2m.waitForRegistration(endpoint, 30_000), 35_000, 'registration');
     check(`registered over DTLS with raw public keys as ${reg.endpoint} at ${reg.location} (the server knows the device by its key: identity ${reg.identity}; lifetime ${reg.lifetime} s, binding ${reg.binding})`, reg.lifetime === 20 && reg.objectLinks.includes('</3303/0>') && reg.identity === endpoint);
 
@@ -279,6 +342,15 @@ async function localDemo(opts: DemoArgs): Promise<void> {
 
     // Deep sleep: the connection itself is sealed (no close_notify, no De-register); after the restart the first
     // datagram is the Registration Update, from a new UDP port (a new NAT mapping), found by its Connection ID.
+    // The server observes the temperature again (with st=1); the observation is kept across the sleep.
+    const sleepNotes: { value: string; seq?: number }[] = [];
+    const st = await lwm2m.writeAttributes(endpoint, '/3303/0/5700', 'st=1');
+    const sleepObs = await lwm2m.observe(endpoint, '/3303/0/5700', (n) => sleepNotes.push({ value: utf8Decode(n.payload), seq: n.seq }), ContentFormat.Text);
+    built.temperature.setValue(0, 5700, 19);
+    client.changed('/3303/0/5700');
+    await waitUntil(() => sleepNotes.length >= 1, 5_000, 'a notification before the sleep');
+    const seqBeforeSleep = sleepNotes[0].seq ?? -1;
+    check(`server observes /3303/0/5700 again with st=1: first value ${utf8Decode(sleepObs.payload)}, then ${sleepNotes[0].value} (Observe ${seqBeforeSleep})`, st.code === 0x44 && sleepObs.code === 0x45 && sleepNotes[0].value === '19');
     const asleepReg = lwm2m.registration(endpoint)!;
     const sealed = await withTimeout(client.sleep(), 5_000, 'sleep');
     check(`deep sleep: the DTLS connection sealed in the key store with its sequence counter reserved (${sealed} connection; no close_notify, no De-register; the server keeps the registration)`, sealed === 1 && !!lwm2m.registration(endpoint));
@@ -292,6 +364,8 @@ async function localDemo(opts: DemoArgs): Promise<void> {
     counters = CounterStore.open(host, 'counters');
     built = buildDataModel(host, keys);
     built.dm.restore();
+    // While the device slept, the temperature rose by 4.5 (>= st): a notification is due at the wake (Core §6.5).
+    built.temperature.setValue(0, 5700, 23.5);
     const wakeEvents: ClientEvent[] = [];
     client = new Lwm2mClient({ host, endpointName: endpoint, dataModel: built.dm, sessions: keyStoreSessions(keys), sleep: { keys, counters }, onEvent: (e) => {
       wakeEvents.push(e);
@@ -299,10 +373,17 @@ async function localDemo(opts: DemoArgs): Promise<void> {
     } });
     await withTimeout(client.start(), 30_000, 'wake');
     const woke = await withTimeout(lwm2m.waitForUpdate(endpoint, asleepReg.updates, 10_000), 12_000, 'the Update after the wake');
+    await waitUntil(() => sleepNotes.length >= 2, 5_000, 'the notification after the wake');
     const wc = wire.count;
-    say(`wire: ${wc.datagramsUp} datagram up (${wc.bytesUp} B), ${wc.datagramsDown} down (${wc.bytesDown} B); records ${wc.records.join(', ')} (type/epoch: 25 tls12_cid, 23 application data); handshake (epoch 0) bytes: ${wc.epoch0Bytes}`);
-    check(`woken with ZERO handshake bytes: the Registration Update was the first datagram (${wc.bytesUp} B up, ${wc.bytesDown} B down, one each), from ${woke.peer} (was ${asleepReg.peer}); no Register`,
-      wc.epoch0Bytes === 0 && wc.datagramsUp === 1 && wc.datagramsDown === 1 && wc.records[0] === 'up 25/1' && woke.peer !== asleepReg.peer && wakeEvents.some((e) => e.type === 'connected' && e.woken) && !wakeEvents.some((e) => e.type === 'registered'));
+    say(`wire after the wake: ${wc.datagramsUp} datagrams up (${wc.bytesUp} B), ${wc.datagramsDown} down (${wc.bytesDown} B); records ${wc.records.join(', ')} (type/epoch: 25 tls12_cid, 23 application data); handshake (epoch 0) bytes: ${wc.epoch0Bytes}`);
+    check(`woken with ZERO handshake bytes: the Registration Update was the first datagram and its answer the only one down (up 25/1, down 23/1), then the notification (up 25/1): ${wc.datagramsUp} datagrams up, ${wc.datagramsDown} down, from ${woke.peer} (was ${asleepReg.peer}); no Register`,
+      wc.epoch0Bytes === 0 && wc.datagramsUp === 2 && wc.datagramsDown === 1 && wc.records.join() === 'up 25/1,down 23/1,up 25/1' && woke.peer !== asleepReg.peer && wakeEvents.some((e) => e.type === 'connected' && e.woken) && !wakeEvents.some((e) => e.type === 'registered'));
+    const seqAfter = sleepNotes[1]?.seq ?? -1;
+    // RFC 7641 §3.4: larger in the 24-bit serial-number space.
+    const seqStep = (seqAfter - seqBeforeSleep + 0x1000000) % 0x1000000;
+    check(`the observation survived the sleep: after the woken Update the server's observation got ${sleepNotes[1]?.value} (changed while asleep) on the same token, Observe ${seqAfter} > ${seqBeforeSleep}; still 0 handshake bytes`,
+      sleepNotes[1]?.value === '23.5' && seqAfter >= 0 && seqBeforeSleep >= 0 && seqStep > 0 && seqStep < 0x800000 && wire.count.epoch0Bytes === 0 && wakeEvents.some((e) => e.type === 'observations-resumed'));
+    await sleepObs.cancel();
     const after = await lwm2m.read(endpoint, '/3/0/0', ContentFormat.Text);
     check(`the server follows the Connection ID: Read /3/0/0 reaches the device at its new port: "${utf8Decode(after.payload)}"`, after.code === 0x45 && utf8Decode(after.payload) === 'xs-lwm2m');
     await withTimeout(client.stop(), 15_000, 'final de-registration');
@@ -318,6 +399,10 @@ async function localDemo(opts: DemoArgs): Promise<void> {
   }
   await smsWakeupStep(check, log, verbose);
   await smartcardStep(check, log, verbose);
+  say('DTLS credential modes used by the device:');
+  for (const [step, set] of stepModes) say(`  ${step}: ${[...set].join('; ')}`);
+  const all = [...stepModes.values()].flatMap((v) => [...v]).join();
+  check('all three DTLS credential modes were used: PSK, raw public key and X.509', ['Mode 0', 'Mode 1', 'Mode 2'].every((m) => all.includes(m)));
   console.log(`\nxs-lwm2m demo: ${checks.length} checks passed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
@@ -356,6 +441,7 @@ async function smsWakeupStep(check: (what: string, ok: boolean) => void, log: ((
       host, endpointName: endpoint, dataModel: built.dm, smsNumber: deviceNumber, queueIdleMs: 1_000,
       connector: new BindingConnector(new UdpDtlsConnector(host), new SmsConnector(host, { bearer: modem.sms, counters })),
       onEvent: (e) => {
+        noteMode('SMS wake-up (U+S binding)', e);
         if (e.type === 'sleep-allowed') sleeping = true;
         const m = describeEvent(e);
         if (m) say(m);
@@ -442,6 +528,7 @@ async function smartcardStep(check: (what: string, ok: boolean) => void, log: ((
     const initUpdate = sim.commands.some((c) => /^AT\+CSIM=\d+,"..50/i.test(c));
     check(`card ${r.iccid} read over SCP03 (C-MAC, C-DEC, R-MAC, R-ENC) in ${csimCount()} AT+CSIM commands, INITIALIZE UPDATE included; applied objects ${r.objects.join(', ')}: account ${accounts(built.dm)}`, csimCount() >= 8 && initUpdate && r.objects.join() === '0,1' && accounts(built.dm) === uri);
     client = new Lwm2mClient({ host, endpointName: endpoint, dataModel: built.dm, onEvent: (e) => {
+      noteMode('Smartcard bootstrap account', e);
       const m = describeEvent(e);
       if (m) say(m);
     } });

@@ -157,7 +157,7 @@ export class Lwm2mClient {
     this.host = opts.host;
     this.dm = opts.dataModel;
     // With deep sleep, offer a Connection ID (RFC 9146; ours zero-length): a wake usually comes from a new NAT mapping.
-    this.connector = opts.connector ?? new UdpDtlsConnector(opts.host, { sessions: opts.sessions, localAddress: opts.localAddress, localPort: opts.localPort, sleep: opts.sleep, ...(opts.sleep ? { dtls: { connectionId: new Uint8Array(0) } } : {}) });
+    this.connector = opts.connector ?? new UdpDtlsConnector(opts.host, { sessions: opts.sessions, localAddress: opts.localAddress, localPort: opts.localPort, sleep: opts.sleep, wallClock: () => opts.host.wallClock?.(), ...(opts.sleep ? { dtls: { connectionId: new Uint8Array(0) } } : {}) });
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
     this.dm.setHooks({
       onCancelObservations: (ssid) => this.sessions.get(ssid)?.observer?.cancelAll(),
