@@ -186,6 +186,29 @@ describe('Lwm2mClient.sleep(): observations survive deep sleep (simulated networ
     await c2.stop({ deregister: false });
   });
 
+  it('a server that forgot the connection: after the fallback the notification meets a new server endpoint, whose RST ends the observation', async () => {
+    const w = world();
+    const before = await observeThenSleep(w);
+    const old = w.endpoint();
+    for (const conn of [...(w.server as unknown as { connections: Map<string, DtlsServerConnection> }).connections.values()]) conn.close();
+    const mark = w.fromDevice.length;
+    const { dm } = w.newDm(30);
+    const ev: ClientEvent[] = [];
+    const c2 = w.client(dm, ev);
+    void c2.start();
+    await runUntil(w.host, () => ev.some((e) => e.type === 'observations-resumed'), 30_000);
+    await runUntil(w.host, () => false, 2_000);
+    const kinds = ev.map((e) => e.type).join();
+    assert.ok(kinds.includes('wake-fallback') && kinds.includes('updated') && !kinds.includes('registered'), kinds);
+    assert.notEqual(w.endpoint(), old, 'a new connection, a new server endpoint');
+    const notes = w.fromDevice.slice(mark).filter((m) => m.observe !== undefined);
+    assert.equal(notes.length, 1);
+    assert.equal(notes[0].token, before.token);
+    assert.deepEqual(before.notes, [], 'the old server-side observation died with its connection');
+    assert.deepEqual(c2.observations(), [{ ssid: 1, paths: [] }], 'the RST ended the observation on the device (RFC 7641 §3.6)');
+    await c2.stop({ deregister: false });
+  });
+
   it('a damaged observations record is refused: the device wakes and updates, and nothing is notified', async () => {
     const w = world();
     const before = await observeThenSleep(w);

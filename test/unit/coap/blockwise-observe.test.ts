@@ -333,6 +333,28 @@ describe('coap observe (RFC 7641), server side', () => {
   });
 });
 
+describe('coap observe: an observation taken back after deep sleep (adoptObservation)', () => {
+  it('sends nothing on adoption; notifications carry the kept token and numbers after the kept one; bounded; no duplicate token', async () => {
+    const s = rawClient({}, { maxObservations: 2 });
+    const token = Uint8Array.of(0xa1, 0xb2);
+    const obs = s.server.adoptObservation({ token, path: ['3303', '0', '5700'], query: [], accept: 0 }, 0xfffffe);
+    assert.ok(obs);
+    await run(s.clock, 5);
+    assert.equal(s.replies.length, 0, 'nothing sent');
+    assert.equal(s.server.adoptObservation({ token, path: ['3'], query: [], accept: undefined }, 5), null, 'the token is in use');
+    assert.ok(s.server.adoptObservation({ token: Uint8Array.of(1), path: ['3'], query: [], accept: undefined }, 0xfffffe));
+    assert.equal(s.server.adoptObservation({ token: Uint8Array.of(2), path: ['4'], query: [], accept: undefined }, 0xfffffe), null, 'at maxObservations');
+    assert.equal(s.server.notify('/3303/0/5700', { code: Code.Content, payload: utf8Encode('24.5') }), 1);
+    s.server.notify(obs!, { code: Code.Content, payload: utf8Encode('25') });
+    await run(s.clock, 5);
+    assert.equal(s.replies.length, 2);
+    assert.deepEqual([...s.replies[0].token], [0xa1, 0xb2]);
+    // 24-bit wrap (RFC 7641 §4.4): 0xfffffe -> 0xffffff -> 0.
+    assert.deepEqual(s.replies.map((m) => getUint(m.options, Option.Observe)), [0xffffff, 0]);
+    assert.ok(isFresher(0xfffffe, 0, 0, 1), 'still fresher after the wrap');
+  });
+});
+
 describe('coap observe (RFC 7641), client side', () => {
   it('delivers fresh notifications in order, drops stale ones, and cancels with Observe 1', async () => {
     const { server, clock, client } = setup();
