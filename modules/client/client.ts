@@ -369,15 +369,18 @@ export class Lwm2mClient {
   /** sleep(): the server's observations, kept for the notifications after the wake (./sleep-observations.ts). */
   private keepObservations(s: ServerSession): void {
     const keys = this.opts.sleep!.keys;
-    if (!s.observer || !s.endpoint || s.observer.count === 0) {
-      keys.delete(observationsName(s.ssid));
-      return;
+    try {
+      if (s.observer && s.endpoint && s.observer.count > 0) {
+        saveObservations(keys, s.ssid, { uri: s.account.uri, sequence: s.endpoint.observeSequence, sleptAt: this.host.wallClock?.(), observations: s.observer.snapshot(DEVICE_PROFILE.coapMaxObservations) });
+        return;
+      }
+    } catch (e) {
+      this.host.log('warn', 'lwm2m: could not keep the observations across sleep', { uri: s.account.uri, error: describe(e) });
     }
     try {
-      saveObservations(keys, s.ssid, { uri: s.account.uri, sequence: s.endpoint.observeSequence, sleptAt: this.host.wallClock?.(), observations: s.observer.snapshot(DEVICE_PROFILE.coapMaxObservations) });
-    } catch (e) {
       keys.delete(observationsName(s.ssid));
-      this.host.log('warn', 'lwm2m: could not keep the observations across sleep', { uri: s.account.uri, error: describe(e) });
+    } catch {
+      // The store failed as well: whatever is left is consumed (or refused) at the next start.
     }
   }
 

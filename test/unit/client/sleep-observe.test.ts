@@ -22,7 +22,7 @@ import { observationsName } from '../../../modules/client/sleep-observations';
 import { DtlsServer, type DtlsServerConnection } from '../../../modules/dtls/server';
 import { KeyStore } from '../../../modules/store/key-store';
 import { CounterStore } from '../../../modules/store/counter-store';
-import { SimFlash } from '../../../modules/store/sim-flash';
+import { PowerCut, SimFlash } from '../../../modules/store/sim-flash';
 import type { UdpOptions, UdpSocket } from '../../../modules/transport/types';
 import type { ResourceContent } from '../../../modules/lwm2m/types';
 import { TemperatureObject } from '../lwm2m/fixtures';
@@ -43,8 +43,8 @@ interface Seen {
   payload: string;
 }
 
-function world() {
-  const host = new SimHost({ seed: 41 });
+function world(seed = 41) {
+  const host = new SimHost({ seed });
   const server = new DtlsServer(host, { psk: () => PSK.slice(), connectionIdLength: 4 });
   const requests: IncomingRequest[] = [];
   /** Every CoAP message from the device, decrypted, as the server received it. */
@@ -93,8 +93,19 @@ function world() {
     };
     return sock;
   };
-  const keys = new KeyStore(host, new SimFlash(16 * 1024, 1024));
-  const counters = new CounterStore(host, new SimFlash(4 * 1024, 1024));
+  const keysFlash = new SimFlash(16 * 1024, 1024, seed);
+  const countersFlash = new SimFlash(4 * 1024, 1024, seed);
+  let keys = new KeyStore(host, keysFlash);
+  let counters = new CounterStore(host, countersFlash);
+  /** A reboot after a power cut: power back on, the stores mounted again from the same flash. */
+  const reopen = () => {
+    keysFlash.disarm();
+    countersFlash.disarm();
+    keysFlash.powerOn();
+    countersFlash.powerOn();
+    keys = new KeyStore(host, keysFlash);
+    counters = new CounterStore(host, countersFlash);
+  };
   const newDm = (celsius: number) => {
     const dm = new DataModel({ store: new MemoryObjectStore() });
     dm.register(new DeviceObject({ manufacturer: 'xs-lwm2m', binding: 'UQ' }));
@@ -106,11 +117,11 @@ function world() {
   };
   const client = (dm: DataModel, events: ClientEvent[]) =>
     new Lwm2mClient({ host, endpointName: 'dev-o', dataModel: dm, sessions: keyStoreSessions(keys), sleep: { keys, counters }, wakeTimeoutMs: 3_000, onEvent: (e) => events.push(e) });
-  return { host, server, requests, fromDevice, keys, newDm, client, endpoint: () => endpoint!, epoch0Up: () => epoch0Up };
+  return { host, server, requests, fromDevice, get keys() { return keys; }, keysFlash, countersFlash, reopen, newDm, client, endpoint: () => endpoint!, epoch0Up: () => epoch0Up };
 }
 
 /** Registers, writes st=2 on /3303/0/5700, observes it, sleeps; returns the token and the Observe number seen. */
-async function observeThenSleep(w: ReturnType<typeof world>) {
+async function observeThenSleep(w: ReturnType<typeof world>, sleep = true) {
   const { dm } = w.newDm(21.5);
   const ev: ClientEvent[] = [];
   const c1 = w.client(dm, ev);
@@ -126,9 +137,11 @@ async function observeThenSleep(w: ReturnType<typeof world>) {
   assert.equal(utf8Decode(first.response.payload), '21.5');
   const reg = w.fromDevice.filter((m) => m.observe !== undefined);
   assert.equal(reg.length, 1, 'the registration response carries Observe');
-  assert.equal(await c1.sleep(), 1);
-  assert.ok(w.keys.get(observationsName(1)), 'the observations are kept in the KeyStore');
-  return { token: reg[0].token, seq: reg[0].observe!, notes };
+  if (sleep) {
+    assert.equal(await c1.sleep(), 1);
+    assert.ok(w.keys.get(observationsName(1)), 'the observations are kept in the KeyStore');
+  }
+  return { token: reg[0].token, seq: reg[0].observe!, notes, c1 };
 }
 
 describe('Lwm2mClient.sleep(): observations survive deep sleep (simulated network, own DTLS server)', function () {
@@ -207,6 +220,60 @@ describe('Lwm2mClient.sleep(): observations survive deep sleep (simulated networ
     assert.deepEqual(before.notes, [], 'the old server-side observation died with its connection');
     assert.deepEqual(c2.observations(), [{ ssid: 1, paths: [] }], 'the RST ended the observation on the device (RFC 7641 §3.6)');
     await c2.stop({ deregister: false });
+  });
+
+  it('power cut at every flash operation of sleep(): the restarted device updates or registers; a notification only after the Update, on the kept token, numbered upwards', async () => {
+    // How many flash operations sleep() makes, on each flash.
+    const probe = world(60);
+    const p0 = await observeThenSleep(probe, false);
+    const [k0, c0] = [probe.keysFlash.ops, probe.countersFlash.ops];
+    assert.equal(await p0.c1.sleep(), 1);
+    const spans: [0 | 1, number][] = [[0, probe.keysFlash.ops - k0], [1, probe.countersFlash.ops - c0]];
+    assert.ok(spans[0][1] >= 3 && spans[1][1] >= 1, `sleep wrote ${spans[0][1]} key-store and ${spans[1][1]} counter operations`);
+    let resumed = 0;
+    let without = 0;
+    for (const [which, span] of spans) {
+      for (let k = 0; k < span; k++) {
+        for (const byte of [0, 5, undefined]) {
+          const w = world(61 + k);
+          const before = await observeThenSleep(w, false);
+          const flash = which === 0 ? w.keysFlash : w.countersFlash;
+          flash.armCut({ op: flash.ops + k, byte });
+          let cut = false;
+          await before.c1.sleep().catch((e) => {
+            if (!(e instanceof PowerCut)) throw e;
+            cut = true;
+          });
+          w.reopen();
+          const mark = w.fromDevice.length;
+          const { dm } = w.newDm(27);
+          const ev: ClientEvent[] = [];
+          const c2 = w.client(dm, ev);
+          void c2.start();
+          const where = `${which === 0 ? 'key store' : 'counters'} op ${k} byte ${byte}${cut ? '' : ' (no cut reached)'}`;
+          await runUntil(w.host, () => ev.some((e) => e.type === 'updated' || e.type === 'registered'), 60_000);
+          await runUntil(w.host, () => false, 1_000);
+          const kinds = ev.map((e) => e.type).join();
+          assert.ok(kinds.includes('updated') || kinds.includes('registered'), `${where}: ${kinds}`);
+          const after = w.fromDevice.slice(mark);
+          const notes = after.filter((m) => m.observe !== undefined);
+          if (ev.some((e) => e.type === 'observations-resumed')) {
+            resumed++;
+            assert.ok(kinds.includes('updated') && !kinds.includes('registered'), `${where}: observations only with a kept registration: ${kinds}`);
+            assert.equal(notes.length, 1, `${where}: ${JSON.stringify(after)}`);
+            assert.equal(notes[0].token, before.token, where);
+            const d = (notes[0].observe! - before.seq + 0x1000000) % 0x1000000;
+            assert.ok(d > 0 && d < 0x800000, `${where}: Observe ${notes[0].observe} after ${before.seq}`);
+            assert.ok(after.indexOf(notes[0]) > 0, `${where}: the Update first`);
+          } else {
+            without++;
+            assert.deepEqual(notes, [], `${where}: no notification without the kept observation`);
+          }
+          await c2.stop({ deregister: false });
+        }
+      }
+    }
+    assert.ok(resumed > 0 && without > 0, `resumed ${resumed}, without ${without}: the cuts fell on both sides`);
   });
 
   it('a damaged observations record is refused: the device wakes and updates, and nothing is notified', async () => {
