@@ -181,6 +181,32 @@ describe('Lwm2mClient.sleep(): observations survive deep sleep (simulated networ
     await c2.stop({ deregister: false });
   });
 
+  it('wake() in the same process: the same observation goes on, the value changed while asleep is notified', async () => {
+    const w = world(43);
+    const { dm, t } = w.newDm(21.5);
+    const ev: ClientEvent[] = [];
+    const c = w.client(dm, ev);
+    void c.start();
+    await runUntil(w.host, () => ev.some((e) => e.type === 'registered'));
+    const notes: { observe?: number; payload: string }[] = [];
+    const obsP = w.endpoint().observe({ method: 'GET', path: '/3303/0/5700', accept: 0 }, (n) => notes.push({ observe: n.observe, payload: utf8Decode(n.payload) }));
+    await runUntil(w.host, () => false, 200);
+    await obsP;
+    const first = w.fromDevice.filter((m) => m.observe !== undefined)[0];
+    assert.equal(await c.sleep(), 1);
+    t.setValue(0, 5700, 20);
+    c.changed('/3303/0/5700');
+    await runUntil(w.host, () => false, 2_000);
+    assert.deepEqual(notes, [], 'nothing is sent while asleep');
+    void c.wake();
+    await runUntil(w.host, () => notes.length >= 1, 20_000);
+    assert.deepEqual(notes.map((n) => n.payload), ['20']);
+    const last = w.fromDevice.filter((m) => m.observe !== undefined).pop()!;
+    assert.equal(last.token, first.token);
+    assert.ok(((last.observe! - first.observe! + 0x1000000) % 0x1000000) - 1 < 0x7fffff && last.observe !== first.observe);
+    await c.stop({ deregister: false });
+  });
+
   it('the attributes in force (st) and the last notified value survive a restart: a small change is not notified', async () => {
     const w = world();
     const before = await observeThenSleep(w);
