@@ -147,7 +147,14 @@ function p256KeyPair(): { spki: Uint8Array; pkcs8: Uint8Array } {
 function makeDemoPki(endpoint: string): { ca: Uint8Array; server: { cert: Uint8Array; pkcs8: Uint8Array }; client: { cert: Uint8Array; pkcs8: Uint8Array; spki: Uint8Array } } {
   const dir = mkdtempSync(join(tmpdir(), 'xs-lwm2m-demo-pki-'));
   const f = (n: string) => join(dir, n);
-  const ssl = (...args: string[]) => execFileSync('openssl', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const ssl = (...args: string[]) => {
+    try {
+      return execFileSync('openssl', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('the demo makes its X.509 certificates with the openssl command, which is not installed (Debian: apt-get install openssl)');
+      throw e;
+    }
+  };
   try {
     const newKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
     ssl('req', '-x509', '-new', ...newKey, '-keyout', f('ca.key'), '-subj', '/CN=xs-lwm2m demo CA', '-days', '1', '-sha256', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign', '-out', f('ca.crt'));
