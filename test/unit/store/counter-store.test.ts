@@ -3,6 +3,7 @@ import { SimHost } from '../../harness/sim';
 import { SimFlash, PowerCut } from '../../../modules/store/sim-flash';
 import { CounterStore } from '../../../modules/store/counter-store';
 import { StoreError } from '../../../modules/store/errors';
+import { SealedJournal } from '../../../modules/store/sealed';
 
 const SECRET = new Uint8Array(32).fill(0x24);
 const host = (seed = 1, secret = SECRET) => new SimHost({ seed, deviceSecret: secret });
@@ -96,6 +97,93 @@ describe('store: CounterStore', () => {
       } catch (e) {
         if (!(e instanceof StoreError)) throw e;
       }
+    }
+  });
+
+  // The rules below were each found unguarded by mutation testing (reports/mutation/store-counter.json).
+  it('raiseTo is durable on its own: after a remount, no value below the floor comes back', () => {
+    for (const warm of [false, true]) {
+      const flash = new SimFlash(2 * 1024, 1024);
+      const cs = new CounterStore(host(), flash, { reserve: 4 });
+      if (warm) cs.next('seq');
+      cs.raiseTo('seq', 1000n);
+      const again = new CounterStore(host(2), flash, { reserve: 4 });
+      assert.ok(again.peek('seq') >= 1000n, `warm=${warm}: resumed at ${again.peek('seq')}`);
+      assert.ok(again.next('seq') >= 1000n);
+    }
+  });
+
+  it('the last value before the maximum is never handed out twice across a remount', () => {
+    const flash = new SimFlash(2 * 1024, 1024);
+    const cs = new CounterStore(host(), flash, { reserve: 4, max: 5n });
+    for (let i = 0n; i <= 5n; i++) assert.equal(cs.next('c'), i);
+    assert.throws(() => cs.next('c'), isStoreError('exhausted'));
+    assert.throws(() => new CounterStore(host(2), flash, { reserve: 4, max: 5n }).next('c'), isStoreError('exhausted'));
+    // raiseTo to max + 1 exhausts durably too, and beyond that is refused.
+    const f2 = new SimFlash(2 * 1024, 1024);
+    const c2 = new CounterStore(host(), f2, { reserve: 1, max: 5n });
+    c2.raiseTo('c', 4n);
+    assert.equal(c2.next('c'), 4n);
+    const c3 = new CounterStore(host(2), f2, { reserve: 1, max: 5n });
+    assert.equal(c3.next('c'), 5n);
+    assert.throws(() => c3.next('c'), isStoreError('exhausted'));
+    const f3 = new SimFlash(2 * 1024, 1024);
+    const c4 = new CounterStore(host(), f3, { reserve: 1, max: 5n });
+    c4.raiseTo('c', 6n);
+    assert.throws(() => c4.next('c'), isStoreError('exhausted'));
+    assert.throws(() => new CounterStore(host(2), f3, { reserve: 1, max: 5n }).next('c'), isStoreError('exhausted'));
+    assert.throws(() => c4.raiseTo('d', 7n), isStoreError('bad-argument'));
+    assert.throws(() => c4.raiseTo('d', -1n), isStoreError('bad-argument'));
+  });
+
+  it('the default maximum is 2^48 - 1 (the DTLS sequence number)', () => {
+    const cs = new CounterStore(host(), new SimFlash(2 * 1024, 1024));
+    cs.raiseTo('seq', (1n << 48n) - 1n);
+    assert.equal(cs.next('seq'), (1n << 48n) - 1n);
+    assert.throws(() => cs.next('seq'), isStoreError('exhausted'));
+    assert.throws(() => cs.raiseTo('seq', (1n << 48n) + 1n), isStoreError('bad-argument'));
+  });
+
+  it('refuses bad options, names and values with bad-argument', () => {
+    const f = () => new SimFlash(2 * 1024, 1024);
+    for (const reserve of [0, -1, 1.5, (1 << 20) + 1, Number.NaN]) assert.throws(() => new CounterStore(host(), f(), { reserve }), isStoreError('bad-argument'), `reserve ${reserve}`);
+    for (const reserve of [1, 1 << 20]) new CounterStore(host(), f(), { reserve });
+    for (const max of [-1n, (1n << 64n) - 1n]) assert.throws(() => new CounterStore(host(), f(), { max }), isStoreError('bad-argument'), `max ${max}`);
+    new CounterStore(host(), f(), { max: (1n << 64n) - 2n });
+    new CounterStore(host(), f(), { max: 0n });
+    const cs = new CounterStore(host(), f());
+    for (const name of ['', 'n'.repeat(49), 'é'.repeat(25)]) {
+      assert.throws(() => cs.next(name), isStoreError('bad-argument'), `name of ${name.length} chars`);
+      assert.throws(() => cs.acceptIfHigher(name, 1n), isStoreError('bad-argument'));
+    }
+    assert.equal(cs.next('n'.repeat(48)), 0n);
+    assert.equal(cs.next('n'), 0n);
+    assert.throws(() => cs.acceptIfHigher('in', 1n << 64n), isStoreError('bad-argument'));
+    assert.equal(cs.acceptIfHigher('in', (1n << 64n) - 1n), true);
+    assert.equal(cs.acceptIfHigher('zero', 0n), true, 'a first counter of 0 is a value like any other');
+    assert.equal(cs.acceptIfHigher('zero', 0n), false);
+    cs.raiseTo('floor0', 0n);
+    assert.equal(cs.next('floor0'), 0n);
+  });
+
+  it('marks above 2^56 keep every byte across a remount', () => {
+    const flash = new SimFlash(2 * 1024, 1024);
+    const v = (1n << 63n) + 0x0102030405060708n;
+    new CounterStore(host(), flash).acceptIfHigher('in', v);
+    const again = new CounterStore(host(2), flash);
+    assert.equal(again.highWater('in'), v);
+    assert.equal(again.acceptIfHigher('in', v - 1n), false);
+  });
+
+  it('a record that authenticates but is not a counter (unknown kind, wrong length) fails mount as corrupt', () => {
+    // Written with the store's own sealing key and purpose, as only code holding the device secret could.
+    for (const [key, value] of [[new Uint8Array([0x7a, 0x61]), new Uint8Array(8)], [new Uint8Array([0x69, 0x61]), new Uint8Array(7)], [new Uint8Array([0x6f, 0x61]), new Uint8Array(9)]] as const) {
+      const flash = new SimFlash(2 * 1024, 1024);
+      new CounterStore(host(), flash).acceptIfHigher('ok', 1n);
+      const j = new SealedJournal(host(), flash, 'xs-lwm2m counters', { scrubSuperseded: false });
+      j.put(key, value);
+      j.close();
+      assert.throws(() => new CounterStore(host(2), flash), isStoreError('corrupt'), `key ${Array.from(key)} length ${value.length}`);
     }
   });
 });
