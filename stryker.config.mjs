@@ -14,6 +14,8 @@ export const SETS = {
   'crypto': { mutate: ['modules/crypto/ccm.ts', 'modules/crypto/cmac.ts', 'modules/crypto/cbc.ts', 'modules/crypto/kdf.ts', 'modules/crypto/tdes.ts'], spec: ['test/unit/crypto/*.test.ts', 'test/node/crypto/ccm-edges.test.ts'] },
   // The counter rules alone (never reuse a counter value across a power cut): a run that fits a session.
   'store-counter': { mutate: ['modules/store/counter-store.ts'], spec: ['test/unit/store/counter-store.test.ts', 'test/unit/store/power-cut.test.ts'] },
+  // The anti-replay window alone (RFC 6347 §4.1.2.6), with the suites that replay records at it.
+  'dtls-replay': { mutate: ['modules/dtls/replay.ts'], spec: ['test/unit/dtls/replay.test.ts', 'test/unit/dtls/record.test.ts', 'test/unit/dtls/loss.test.ts', 'test/unit/dtls/sleep.test.ts', 'test/unit/dtls/cid.test.ts'] },
   'store-journal': { mutate: ['modules/store/journal.ts', 'modules/store/counter-store.ts', 'modules/store/crc32.ts'], spec: ['test/unit/store/*.test.ts'] },
 };
 
