@@ -358,16 +358,20 @@ export class Lwm2mClient {
       const accounts = readAccounts(this.dm).filter((a) => !a.bootstrap);
       this.emit({ type: 'bootstrap-finished', accounts: accounts.length });
       this.bootstrapFailures = 0;
-      // Give the Finish response time to leave (and its retransmissions to be served) before closing.
+      // Give the Finish response time to leave (and its retransmissions to be served) before closing, and register
+      // only then: two DTLS sessions at once (this one lingering, a DM server's handshaking) were the client's memory
+      // peak on a device (hosts/sim/README.md).
       const lingering = endpoint;
       const openedLater = opened;
-      this.host.setTimer(2_000, () => {
-        lingering.close();
-        openedLater.channel.close();
-      });
       endpoint = null;
       opened = null;
       this.schedulePurge();
+      await new Promise<void>((resolve) => this.host.setTimer(2_000, () => {
+        lingering.close();
+        openedLater.channel.close();
+        resolve();
+      }));
+      if (this.stopped) return;
       await Promise.all(accounts.map((a) => this.registerAccount(a)));
     } catch (e) {
       if (transaction) this.dm.abortTransaction();
