@@ -84,6 +84,7 @@ export interface Lwm2mClientOptions {
 }
 
 const DEFAULT_RETRY: RetryPolicy = { initialMs: 5_000, maxMs: 300_000, failuresBeforeBootstrap: 3 };
+Object.freeze(DEFAULT_RETRY);
 /** Reboot / Factory Reset start this long after their 2.04, so the response (and its retransmissions) are served. */
 const DEVICE_ACTION_DELAY_MS = 1_000;
 const LWM2M_VERSION = '1.1';

@@ -90,6 +90,7 @@ export const DEFAULT_CONFIG: CoapConfig = {
   maxObservations: DEVICE_PROFILE.coapMaxObservations,
   wipeRequestPayloads: false,
 };
+Object.freeze(DEFAULT_CONFIG);
 
 /** NON notifications remembered for an RST (RFC 7641 §3.6); beyond this many within NON_LIFETIME they go as CON. */
 const MAX_TRACKED_NON_NOTIFICATIONS = 64;

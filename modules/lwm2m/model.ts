@@ -175,5 +175,8 @@ export function defineObject(id: number, name: string, multiple: boolean, mandat
     resources: rows.map(([rid, rname, ops, m, mand, type, secret]) => ({ id: rid, name: rname, ops, multiple: m, mandatory: mand, type, secret: secret === true })),
   };
   if (version) def.version = version;
-  return def;
+  // Frozen: a definition is a constant table, preloaded into flash on a Moddable device.
+  for (const r of def.resources) Object.freeze(r);
+  Object.freeze(def.resources);
+  return Object.freeze(def);
 }

@@ -28,6 +28,7 @@ import { crc32 } from './crc32';
 import type { FlashRegion } from '../host';
 
 const MAGIC = [0x58, 0x53, 0x4a, 0x31]; // "XSJ1"
+Object.freeze(MAGIC);
 const SECTOR_HEADER = 16;
 const REC_HEADER = 12;
 const REC_OVERHEAD = REC_HEADER + 1 + 4 + 1; // header, status, body CRC, trailer
