@@ -30,6 +30,8 @@ import type { FlashRegion } from '../host';
 const MAGIC = [0x58, 0x53, 0x4a, 0x31]; // "XSJ1"
 Object.freeze(MAGIC);
 const SECTOR_HEADER = 16;
+/** Erased-sector checks read this much at a time (a device's transient RAM, not a whole 4 KB sector). */
+const ERASE_CHECK_BYTES = 256;
 const REC_HEADER = 12;
 const REC_OVERHEAD = REC_HEADER + 1 + 4 + 1; // header, status, body CRC, trailer
 const PUT = 0xa5;
@@ -268,7 +270,7 @@ export class Journal {
     }
     const target = (this.active + 1) % this.sectors;
     const targetStart = target * this.ss;
-    if (!allFf(this.flash.read(targetStart, this.ss), 0, this.ss)) this.flash.eraseSector(target);
+    if (!this.erased(targetStart, this.ss)) this.flash.eraseSector(target);
     const buf = new Uint8Array(SECTOR_HEADER + baseLen + 1);
     buf.set(MAGIC, 0);
     putU32(buf, 4, this.generation + 1);
@@ -299,6 +301,15 @@ export class Journal {
     this.flash.eraseSector(old);
   }
 
+  /** True when `length` bytes at `offset` all read 0xff; read ERASE_CHECK_BYTES at a time, never a sector-sized buffer. */
+  private erased(offset: number, length: number): boolean {
+    for (let o = 0; o < length; o += ERASE_CHECK_BYTES) {
+      const n = Math.min(ERASE_CHECK_BYTES, length - o);
+      if (!allFf(this.flash.read(offset + o, n), 0, n)) return false;
+    }
+    return true;
+  }
+
   private readHeader(s: number): { generation: number; baseLen: number } | null {
     const h = this.flash.read(s * this.ss, SECTOR_HEADER);
     for (let i = 0; i < 4; i++) if (h[i] !== MAGIC[i]) return null;
@@ -326,7 +337,7 @@ export class Journal {
     }
     for (let s = 0; s < this.sectors; s++) {
       if (s === best) continue;
-      if (!allFf(this.flash.read(s * this.ss, this.ss), 0, this.ss)) {
+      if (!this.erased(s * this.ss, this.ss)) {
         this.flash.eraseSector(s);
         this.mountReport.erasedSectors++;
       }
@@ -340,8 +351,7 @@ export class Journal {
   /** Blank region, or one whose very first format was cut: anything beyond a torn 17-byte header is not ours to erase. */
   private format(): void {
     for (let s = 0; s < this.sectors; s++) {
-      const d = this.flash.read(s * this.ss, this.ss);
-      if (!allFf(d, SECTOR_HEADER + 1, this.ss)) {
+      if (!this.erased(s * this.ss + SECTOR_HEADER + 1, this.ss - SECTOR_HEADER - 1)) {
         throw new StoreError('corrupt', `no valid journal sector, and sector ${s} holds data: refusing to format over it`);
       }
     }
