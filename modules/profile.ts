@@ -55,3 +55,8 @@ export const NODE_PROFILE: ResourceProfile = Object.freeze({
   smsMaxSegments: 64,
   smsMaxBufferedOctets: 32 * 1024,
 });
+
+/** A profile's CoAP limits as `Lwm2mClientOptions.coap` / `CoapEndpoint` take them. */
+export function coapLimits(p: ResourceProfile): { maxBodySize: number; dedupCapacity: number; dedupMaxBytes: number; maxObservations: number } {
+  return { maxBodySize: p.coapMaxBodySize, dedupCapacity: p.coapDedupCapacity, dedupMaxBytes: p.coapDedupMaxBytes, maxObservations: p.coapMaxObservations };
+}
