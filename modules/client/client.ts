@@ -362,16 +362,13 @@ export class Lwm2mClient {
       // Give the Finish response time to leave (and its retransmissions to be served) before closing, and register
       // only then: two DTLS sessions at once (this one lingering, a DM server's handshaking) were the client's memory
       // peak on a device (hosts/sim/README.md).
-      const lingering = endpoint;
-      const openedLater = opened;
+      // The references move into lingerThenClose: this frame lives on through the registration, and must not keep
+      // the closed session's objects reachable.
+      const closed = lingerThenClose(this.host, endpoint, opened.channel, 2_000);
       endpoint = null;
       opened = null;
       this.schedulePurge();
-      await new Promise<void>((resolve) => this.host.setTimer(2_000, () => {
-        lingering.close();
-        openedLater.channel.close();
-        resolve();
-      }));
+      await closed;
       if (this.stopped) return;
       await Promise.all(accounts.map((a) => this.registerAccount(a)));
     } catch (e) {
@@ -677,6 +674,17 @@ export class Lwm2mClient {
       });
     });
   }
+}
+
+/** Closes `endpoint` and `channel` after `ms`, resolving then; the timer's closure is the only reference left. */
+function lingerThenClose(host: Host, endpoint: CoapEndpoint, channel: { close(): void }, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    host.setTimer(ms, () => {
+      endpoint.close();
+      channel.close();
+      resolve();
+    });
+  });
 }
 
 function locationOptions(location: string) {
