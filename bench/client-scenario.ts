@@ -71,10 +71,20 @@ function bootstrapWrites(): { path: string; payload: Uint8Array }[] {
 }
 
 /** Runs the clock in slices, letting promise jobs settle between them (works in XS: no real timers). */
+/**
+ * Replay only: awaited after every clock step in which the device received a datagram, so that the XS benchmark can
+ * end the delivery there and take a heap snapshot between two steps of a handshake (bench/client.bench.ts).
+ */
+export const stepGate: { wait: (() => Promise<void>) | null; delivered: boolean } = { wait: null, delivered: false };
+
 async function run(host: SimHost, until: () => boolean, limitMs: number): Promise<void> {
   for (let t = 0; t < limitMs && !until(); t += 20) {
     host.clock.advance(20);
     for (let i = 0; i < 4; i++) await Promise.resolve();
+    if (stepGate.wait && stepGate.delivered) {
+      stepGate.delivered = false;
+      await stepGate.wait();
+    }
   }
 }
 
@@ -95,7 +105,10 @@ class ReplayChannel implements DatagramChannel {
     while (this.next < this.rec.events.length && this.rec.events[this.next].dir === 's2c') {
       const r = this.rec.events[this.next++];
       const bytes = fromHex(r.hex);
-      this.host.setTimer(Math.max(0, r.at - this.host.now()), () => this.onReceive?.(bytes));
+      this.host.setTimer(Math.max(0, r.at - this.host.now()), () => {
+        stepGate.delivered = true;
+        this.onReceive?.(bytes);
+      });
     }
   }
   close(): void {}

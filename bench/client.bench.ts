@@ -59,6 +59,39 @@ try {
     'ESP32 (chunks + slots x 16)': kib(esp32Bytes(m)),
   });
   const diff = (a: { chunks: number; slots: number }, b: { chunks: number; slots: number }) => ({ chunks: a.chunks - b.chunks, slots: a.slots - b.slots });
+  // Peak during the handshakes: a second replay in a fresh worker that pauses after every step in which a datagram
+  // reached the device (bench/client.xs.ts benchRunStepped). Between two deliveries the heap is snapshotted, so the
+  // largest figure is the live peak between handshake steps (not inside one synchronous computation).
+  const stepped = await xsnap({ os: os.type(), spawn, fs: { ...fs, ...fs.promises }, name: 'xs-client-bench-peak', meteringLimit: 0, stdout: 'inherit', stderr: 'inherit' });
+  let peak = { chunks: 0, slots: 0 };
+  let peakAt = 0;
+  let steps = 0;
+  try {
+    const empty2 = await snapshotMemory(stepped);
+    await stepped.evaluate(code);
+    await stepped.evaluate(`globalThis.benchRecordings = ${JSON.stringify(full.recordings)};`);
+    const base2 = await snapshotMemory(stepped);
+    await stepped.evaluate('globalThis.benchRunStepped()');
+    for (; steps < 5000; steps++) {
+      const m = await snapshotMemory(stepped);
+      if (esp32Bytes(m) > esp32Bytes(peak)) {
+        peak = m;
+        peakAt = steps;
+      }
+      const more = await stepped.evaluate('if (globalThis.benchResult === undefined) { const c = globalThis.benchContinue; globalThis.benchContinue = null; if (c) c(); } else globalThis.benchStop = 1;').then(() => true);
+      if (!more) break;
+      const stop = await stepped.evaluate('if (globalThis.benchStop) throw new Error("stop")').then(() => false, () => true);
+      if (stop) break;
+    }
+    await stepped.evaluate('if (globalThis.benchResult !== "ok") throw new Error("XS stepped replay: " + globalThis.benchResult)');
+    // The recordings are held during the run: count them out with the base snapshot taken after loading them.
+    table('peak during bootstrap + register handshakes (xsnap snapshots between replay steps)', [
+      row(`peak, above the loaded bundle and the recordings (step ${peakAt} of ${steps})`, diff(peak, base2)),
+      row('peak, above an empty machine (includes the recordings and @noble)', diff(peak, empty2)),
+    ]);
+  } finally {
+    await stepped.close().catch(() => {});
+  }
   table('whole XS memory (xsnap heap snapshots: live chunks + live slots after gc, above an empty machine)', [
     row('modules loaded, with @noble (the xsnap provider; not preloaded)', diff(loaded, empty)),
     row('registered over DTLS PSK-CCM8 with one observation', diff(registered, empty)),

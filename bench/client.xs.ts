@@ -1,7 +1,7 @@
 // XS side of the client benchmark: the device alone, replaying the servers' recorded datagrams.
-import { runScenario, type Recorded } from './client-scenario';
+import { runScenario, stepGate, type Recorded } from './client-scenario';
 
-const g = globalThis as unknown as { benchRecordings: Recorded[]; benchResult: string; benchRun: () => void; benchKeep: unknown };
+const g = globalThis as unknown as { benchRecordings: Recorded[]; benchResult: string; benchRun: () => void; benchRunStepped: () => void; benchContinue: (() => void) | null; benchKeep: unknown };
 g.benchRun = () => {
   runScenario('replay', g.benchRecordings).then(
     (r) => {
@@ -10,4 +10,12 @@ g.benchRun = () => {
     },
     (e) => (g.benchResult = 'error: ' + (e && e.message)),
   );
+};
+
+// The same replay, pausing after every clock step in which a datagram reached the device: each benchContinue()
+// (a delivery of its own) runs to the next such step, so the parent can snapshot the heap in between.
+g.benchContinue = null;
+g.benchRunStepped = () => {
+  stepGate.wait = () => new Promise<void>((resolve) => (g.benchContinue = resolve));
+  g.benchRun();
 };

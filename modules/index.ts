@@ -21,4 +21,4 @@ export * as dtls from './dtls/index';
 export * as coap from './coap/index';
 export * as uicc from './uicc/index';
 export * as fota from './fota/index';
-export { DEVICE_PROFILE, NODE_PROFILE, type ResourceProfile } from './profile';
+export { DEVICE_PROFILE, NODE_PROFILE, coapLimits, type ResourceProfile } from './profile';

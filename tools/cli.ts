@@ -23,6 +23,7 @@ import { keyStoreSessions } from '../modules/client/connector';
 import { applyFactoryConfig, KeyStoreObjectStore, type FactoryAccount } from '../modules/client/factory';
 import { parseServerUri } from '../modules/client/uri';
 import { DataModel } from '../modules/lwm2m/data-model';
+import { coapLimits, NODE_PROFILE } from '../modules/profile';
 import { DeviceObject } from '../modules/lwm2m/objects/device';
 import { KeyStore } from '../modules/store/key-store';
 
@@ -148,7 +149,8 @@ function readDevice(command: string, dir: string): DeviceFile {
 function openDevice(dir: string, device: DeviceFile, logLevel: 'debug' | 'warn' = 'warn') {
   const host = new NodeHost({ dataDir: dir, logLevel });
   const keys = KeyStore.open(host, 'keys');
-  const dm = new DataModel({ host, store: new KeyStoreObjectStore(keys) });
+  // The Node limits (modules/profile.ts NODE_PROFILE), not a device's.
+  const dm = new DataModel({ host, store: new KeyStoreObjectStore(keys), maxPayload: NODE_PROFILE.lwm2mMaxPayload });
   dm.register(new DeviceObject({ manufacturer: device.manufacturer, model: device.model, serial: device.serial, binding: 'U' }, () => Math.floor(Date.now() / 1000)));
   dm.restore();
   return {
@@ -441,6 +443,7 @@ async function run(o: Opts): Promise<void> {
     endpointName: device.endpoint,
     dataModel: d.dm,
     sessions: keyStoreSessions(d.keys),
+    coap: coapLimits(NODE_PROFILE),
     onEvent: (e) => {
       const m = describe(e);
       if (m) say(m);

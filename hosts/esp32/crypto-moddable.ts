@@ -162,6 +162,10 @@ function checkPrivate(priv: Uint8Array): bigint {
 }
 
 const curve = new Curve('secp256r1');
+// Preloaded into flash on a device: frozen, as the SDK's preload build asks (nothing here writes them).
+Object.freeze(curve.G);
+Object.freeze(curve.ec);
+Object.freeze(curve);
 
 const p256: P256 = {
   keyPairFromRandom(random: Uint8Array): P256KeyPair {
@@ -243,3 +247,5 @@ export const moddableCrypto: CryptoProvider = {
   hmacSha256,
   p256,
 };
+Object.freeze(p256);
+Object.freeze(moddableCrypto);

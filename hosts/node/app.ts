@@ -11,6 +11,7 @@ import { NodeHost } from './host';
 import { openNodeFirmware, type NodeFirmware } from './fota';
 import { fromHex } from '../../modules/bytes/index';
 import { DataModel } from '../../modules/lwm2m/data-model';
+import { coapLimits, NODE_PROFILE } from '../../modules/profile';
 import { DeviceObject } from '../../modules/lwm2m/objects/device';
 import { FirmwareObject } from '../../modules/lwm2m/objects/firmware';
 import { KeyStore } from '../../modules/store/key-store';
@@ -59,7 +60,8 @@ export async function startDeviceApp(cfg: DeviceAppConfig, hooks: { restart: () 
   const running = firmware.slots.header(firmware.slots.active);
   hooks.onRunning?.(running?.name ?? '', running?.versionString ?? '');
   const keys = KeyStore.open(host, 'keys');
-  const dm = new DataModel({ host, store: new KeyStoreObjectStore(keys) });
+  // A Node process runs with the larger NODE_PROFILE limits (modules/profile.ts); a device keeps DEVICE_PROFILE.
+  const dm = new DataModel({ host, store: new KeyStoreObjectStore(keys), maxPayload: NODE_PROFILE.lwm2mMaxPayload });
   dm.register(new DeviceObject({ manufacturer: 'xs-lwm2m', model: 'node', serial: cfg.endpoint, firmwareVersion: running?.versionString ?? 'unknown', binding: 'U' }));
   dm.restore();
   if (readAccounts(dm).length === 0) {
@@ -77,7 +79,7 @@ export async function startDeviceApp(cfg: DeviceAppConfig, hooks: { restart: () 
   });
   dm.register(new FirmwareObject(engine));
   engine.start();
-  const client = new Lwm2mClient({ host, endpointName: cfg.endpoint, dataModel: dm, firmware: engine, onEvent: hooks.onEvent, retry: { initialMs: 1000, maxMs: 5000 } });
+  const client = new Lwm2mClient({ host, endpointName: cfg.endpoint, dataModel: dm, firmware: engine, onEvent: hooks.onEvent, retry: { initialMs: 1000, maxMs: 5000 }, coap: coapLimits(NODE_PROFILE) });
   await client.start();
   let down = false;
   return {

@@ -103,3 +103,9 @@ declare module 'embedded:update' {
   };
   export default Update;
 }
+
+/** modules/base/debug: a full garbage collection (hosts/sim/memory.ts uses it for live-memory figures). */
+declare module 'debug' {
+  const Debug: { gc(enable?: boolean): void };
+  export default Debug;
+}

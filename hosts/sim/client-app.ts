@@ -22,6 +22,8 @@ export interface ScenarioOptions {
   /** DTLS suites to offer to the Bootstrap-Server, e.g. [0xC037] for ECDHE-PSK. Default: the client's own. */
   cipherSuites?: number[];
   endpoint?: string;
+  /** Appended to the memory lines (the simulator's live-peak meter, memory.ts). */
+  report?: () => string;
 }
 
 /** The fixed test credentials of tools/sim-scenario.ts (test values, never a real device's). */
@@ -29,15 +31,24 @@ const BS_IDENTITY = 'xs-lwm2m-sim-bs';
 const BS_KEY_HEX = '000102030405060708090a0b0c0d0e0f';
 
 export function runClientScenario(host: Host, options: ScenarioOptions): void {
-  trace(`scenario: start ${memoryLine()}\n`);
+  const mem = () => (options.report ? `${memoryLine()} ${options.report()}` : memoryLine());
+  trace(`scenario: start ${mem()}\n`);
+  const step = (what: string) => {
+    if (options.report) trace(`scenario: ${what} ${mem()}\n`);
+  };
   const keys = KeyStore.open(host, 'keys');
+  step('key store open');
   const dm = new DataModel({ host, store: new KeyStoreObjectStore(keys) });
+  step('data model');
   let now = 1_767_225_600; // 2026-01-01T00:00:00Z, advanced by the ticker below
   const device = new DeviceObject({ manufacturer: 'xs-lwm2m', model: 'moddable', serial: 'SIM-0001', firmwareVersion: '0.1.0', binding: 'U' }, () => now * 1000);
   device.setValue(0, 13, now); // Current Time is present once set; it then follows the clock
   dm.register(device);
+  step('device object');
   dm.restore();
+  step('restored');
   applyFactoryConfig(dm, { accounts: [{ uri: options.bootstrapUri, bootstrap: true, pskIdentity: BS_IDENTITY, pskKey: fromHex(BS_KEY_HEX), cipherSuites: options.cipherSuites }] });
+  step('factory config');
   let notified = 0;
   let stopping = false;
   let observing = false;
@@ -45,7 +56,7 @@ export function runClientScenario(host: Host, options: ScenarioOptions): void {
   const finish = (ok: boolean, why: string) => {
     if (ticker) Timer.clear(ticker);
     ticker = null;
-    trace(`scenario ${ok ? 'done' : 'FAILED'}: ${why} ${memoryLine()}\n`);
+    trace(`scenario ${ok ? 'done' : 'FAILED'}: ${why} ${mem()}\n`);
   };
   const onEvent = (e: ClientEvent) => {
     const code = 'code' in e ? ` ${e.code >> 5}.${String(e.code & 31).padStart(2, '0')}` : '';
@@ -53,7 +64,7 @@ export function runClientScenario(host: Host, options: ScenarioOptions): void {
     const op = 'op' in e ? ` ${e.op}` : '';
     const suite = e.type === 'connected' && e.cipherSuite !== undefined ? ` suite 0x${e.cipherSuite.toString(16)}` : '';
     trace(`scenario: ${e.type}${op}${path}${code}${suite}\n`);
-    if (e.type === 'registered') trace(`scenario: registered ${memoryLine()}\n`);
+    if (options.report || e.type === 'registered') trace(`scenario: ${e.type} ${mem()}\n`);
     if (e.type === 'observe' && e.active > 0) observing = true;
   };
   // Three seconds (three changes of /3/0/13, each notified) after the observation began: de-register.
@@ -61,7 +72,7 @@ export function runClientScenario(host: Host, options: ScenarioOptions): void {
     if (!observing || stopping || ++notified < 3) return;
     {
       stopping = true;
-      trace(`scenario: observed ${memoryLine()}\n`);
+      trace(`scenario: observed ${mem()}\n`);
       client.stop({ deregister: true }).then(
         () => { keys.close(); finish(true, 'de-registered'); },
         (err: unknown) => finish(false, `de-register: ${String(err)}`),
@@ -69,6 +80,7 @@ export function runClientScenario(host: Host, options: ScenarioOptions): void {
     }
   };
   const client = new Lwm2mClient({ host, endpointName: options.endpoint ?? 'xs-lwm2m-sim', dataModel: dm, sessions: keyStoreSessions(keys), onEvent });
+  step('client');
   ticker = Timer.repeat(() => {
     now++;
     client.changed('/3/0/13');

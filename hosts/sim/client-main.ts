@@ -7,8 +7,10 @@ import config from 'mc/config';
 import { File, Iterator } from 'file';
 import { createSimHost } from './host';
 import { runClientScenario } from './client-app';
+import { meteredCrypto, newLivePeak, peakLine } from './memory';
+import { moddableCrypto } from '../esp32/crypto-moddable';
 
-const cfg = config as unknown as { bootstrapUri: string; suite: string; file: { root: string } };
+const cfg = config as unknown as { bootstrapUri: string; suite: string; meter?: string; file: { root: string } };
 const dataDir = `${cfg.file.root}xs-lwm2m-scenario/`;
 // A blank device each run, so every run bootstraps (the scenario's first step).
 if (File.exists(dataDir)) {
@@ -16,7 +18,10 @@ if (File.exists(dataDir)) {
     if (item.length !== undefined) File.delete(dataDir + item.name);
   }
 }
-runClientScenario(createSimHost({ dataDir, logLevel: 'warn' }), {
+// `mcconfig -i ... meter=1`: a full collection before every crypto provider call, to find the handshake's live peak.
+const peak = cfg.meter ? newLivePeak() : null;
+runClientScenario(createSimHost({ dataDir, logLevel: 'warn', crypto: peak ? meteredCrypto(moddableCrypto, peak) : undefined }), {
   bootstrapUri: cfg.bootstrapUri,
+  report: peak ? () => peakLine(peak) : undefined,
   cipherSuites: cfg.suite === 'ecdhe' ? [0xc037] : [0xc0a8],
 });

@@ -3,6 +3,9 @@
  * "file" module), filled with 0xff when created. NOR semantics are kept exactly as on a device and in
  * modules/store/sim-flash.ts: a write may only clear bits (it throws otherwise) and erase sets a whole
  * sector back to 0xff, so the journal and counter stores behave here as they will on an ESP32.
+ *
+ * On an ESP32 flash is not in the XS heap, so neither is a region here: creating the file and erasing a sector
+ * go through the file in FILL_BYTES pieces (one small 0xff buffer), never a whole region or sector in RAM.
  */
 import { File } from 'file';
 import type { FlashRegion } from '../../modules/host';
@@ -12,6 +15,9 @@ export class SimFlashFileError extends Error {
   // assigning an inherited read-only property throws TypeError ("set name: not writable").
   override name = 'SimFlashFileError';
 }
+
+/** The largest buffer this file allocates for filling with 0xff (creation, erase). */
+const FILL_BYTES = 256;
 
 export class FileFlash implements FlashRegion {
   readonly size: number;
@@ -25,12 +31,7 @@ export class FileFlash implements FlashRegion {
     this.size = size;
     this.sectorSize = sectorSize;
     if (!File.exists(path)) {
-      const f = new File(path, true);
-      try {
-        f.write(new Uint8Array(size).fill(0xff).buffer);
-      } finally {
-        f.close();
-      }
+      fillFf(path, 0, size);
     }
     const f = new File(path);
     const length = f.length;
@@ -69,7 +70,7 @@ export class FileFlash implements FlashRegion {
 
   eraseSector(index: number): void {
     if (!Number.isInteger(index) || index < 0 || index >= this.size / this.sectorSize) throw new SimFlashFileError(`no sector ${index}`);
-    this.writeRaw(index * this.sectorSize, new Uint8Array(this.sectorSize).fill(0xff));
+    fillFf(this.path, index * this.sectorSize, this.sectorSize);
   }
 
   private writeRaw(offset: number, data: Uint8Array): void {
@@ -82,5 +83,20 @@ export class FileFlash implements FlashRegion {
     } finally {
       f.close();
     }
+  }
+}
+
+/** Writes `length` bytes of 0xff at `offset` of the file (created if absent), FILL_BYTES at a time. */
+function fillFf(path: string, offset: number, length: number): void {
+  const ff = new Uint8Array(Math.min(FILL_BYTES, length)).fill(0xff);
+  const f = new File(path, true);
+  try {
+    for (let done = 0; done < length; done += ff.length) {
+      f.position = offset + done;
+      // File.write takes a whole ArrayBuffer; the last piece of a length that is not a multiple needs a shorter one.
+      f.write(length - done >= ff.length ? ff.buffer : ff.slice(0, length - done).buffer);
+    }
+  } finally {
+    f.close();
   }
 }

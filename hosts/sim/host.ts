@@ -46,6 +46,7 @@ export class SimHostError extends Error {
 }
 
 const LEVELS: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+Object.freeze(LEVELS);
 // Made on first use, not at load: a preloaded module runs at build time, where the ffi natives do not exist.
 let ffiNatives: FFI | null = null;
 const natives = (): FFI => (ffiNatives ??= new FFI());

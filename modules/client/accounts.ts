@@ -6,6 +6,7 @@ import type { DataModel } from '../lwm2m/data-model';
 import type { InstanceContent, Value } from '../lwm2m/types';
 
 export const SecurityMode = { PSK: 0, RPK: 1, Certificate: 2, NoSec: 3, EST: 4 } as const;
+Object.freeze(SecurityMode);
 
 export interface ServerAccount {
   securityIid: number;

@@ -109,6 +109,7 @@ export interface Lwm2mClientOptions {
 }
 
 const DEFAULT_RETRY: RetryPolicy = { initialMs: 5_000, maxMs: 300_000, failuresBeforeBootstrap: 3 };
+Object.freeze(DEFAULT_RETRY);
 /** Reboot / Factory Reset start this long after their 2.04, so the response (and its retransmissions) are served. */
 const DEVICE_ACTION_DELAY_MS = 1_000;
 const LWM2M_VERSION = '1.1';
@@ -464,16 +465,17 @@ export class Lwm2mClient {
       const accounts = readAccounts(this.dm).filter((a) => !a.bootstrap);
       this.emit({ type: 'bootstrap-finished', accounts: accounts.length });
       this.bootstrapFailures = 0;
-      // Give the Finish response time to leave (and its retransmissions to be served) before closing.
-      const lingering = endpoint;
-      const openedLater = opened;
-      this.host.setTimer(2_000, () => {
-        lingering.close();
-        openedLater.channel.close();
-      });
+      // Give the Finish response time to leave (and its retransmissions to be served) before closing, and register
+      // only then: two DTLS sessions at once (this one lingering, a DM server's handshaking) were the client's memory
+      // peak on a device (hosts/sim/README.md).
+      // The references move into lingerThenClose: this frame lives on through the registration, and must not keep
+      // the closed session's objects reachable.
+      const closed = lingerThenClose(this.host, endpoint, opened.channel, 2_000);
       endpoint = null;
       opened = null;
       this.schedulePurge();
+      await closed;
+      if (this.stopped) return;
       await Promise.all(accounts.map((a) => this.registerAccount(a)));
     } catch (e) {
       if (transaction) this.dm.abortTransaction();
@@ -846,6 +848,17 @@ export class Lwm2mClient {
       });
     });
   }
+}
+
+/** Closes `endpoint` and `channel` after `ms`, resolving then; the timer's closure is the only reference left. */
+function lingerThenClose(host: Host, endpoint: CoapEndpoint, channel: { close(): void }, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    host.setTimer(ms, () => {
+      endpoint.close();
+      channel.close();
+      resolve();
+    });
+  });
 }
 
 function locationOptions(location: string) {

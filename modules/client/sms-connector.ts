@@ -33,6 +33,7 @@ import { ClientError } from './errors';
 import { parseServerUri } from './uri';
 
 export const SmsSecurityMode = { DTLS: 1, SecurePacket: 2, NoSec: 3 } as const;
+Object.freeze(SmsSecurityMode);
 
 /** CoAP over SMS: RFC 7252 §4.8 parameters stretched for minutes of SMS latency (Transport §7). */
 export const SMS_COAP = Object.freeze({ ackTimeoutMs: 30_000, maxRetransmit: 2, maxLatencyMs: 300_000, responseTimeoutMs: 300_000 });

@@ -9,6 +9,7 @@ export interface ServerUri {
 }
 
 const DEFAULT_PORT = { coap: 5683, coaps: 5684, sms: 0 } as const;
+Object.freeze(DEFAULT_PORT);
 
 export function parseServerUri(uri: string): ServerUri {
   // RFC 3986 §3.2.2: an IPv6 literal is bracketed; a reg-name / IPv4 holds no space, '@', '%' or control

@@ -1,8 +1,10 @@
 /** RFC 7252 §3 message types and §12.1 codes (class.detail packed as class << 5 | detail). */
 
 export const MessageType = { CON: 0, NON: 1, ACK: 2, RST: 3 } as const;
+Object.freeze(MessageType);
 export type MessageType = 0 | 1 | 2 | 3;
 export const TYPE_NAMES = ['CON', 'NON', 'ACK', 'RST'] as const;
+Object.freeze(TYPE_NAMES);
 
 export function code(cls: number, detail: number): number {
   return (cls << 5) | detail;
@@ -28,6 +30,7 @@ export const Method = {
   PATCH: 6,
   iPATCH: 7,
 } as const;
+Object.freeze(Method);
 export type MethodName = keyof typeof Method;
 
 /** Response codes (RFC 7252 §12.1.2, RFC 7959 §2.9 2.31 / 4.08 / 4.13). */
@@ -54,6 +57,7 @@ export const Code = {
   ServiceUnavailable: code(5, 3),
   ProxyingNotSupported: code(5, 5),
 } as const;
+Object.freeze(Code);
 
 export function isRequestCode(c: number): boolean {
   return c >= 1 && c <= 31;

@@ -56,6 +56,12 @@ export interface CoapConfig {
   observeConIntervalMs: number;
   /** Bound on remembered incoming message IDs. */
   dedupCapacity: number;
+  /**
+   * Bound in bytes on the duplicate cache (§4.5): every remembered ID counts DEDUP_ENTRY_BYTES and every cached
+   * reply its length. Over it, the oldest cached replies go first (their IDs stay, so a late duplicate is still
+   * not processed twice, only left unanswered), then the oldest IDs.
+   */
+  dedupMaxBytes: number;
   /** Observations held at once (RFC 7641 §4.1 lets a server decline one: it answers without Observe). */
   maxObservations: number;
   /**
@@ -80,9 +86,11 @@ export const DEFAULT_CONFIG: CoapConfig = {
   observeConEvery: 20,
   observeConIntervalMs: 24 * 3600 * 1000,
   dedupCapacity: DEVICE_PROFILE.coapDedupCapacity,
+  dedupMaxBytes: DEVICE_PROFILE.coapDedupMaxBytes,
   maxObservations: DEVICE_PROFILE.coapMaxObservations,
   wipeRequestPayloads: false,
 };
+Object.freeze(DEFAULT_CONFIG);
 
 /** NON notifications remembered for an RST (RFC 7641 §3.6); beyond this many within NON_LIFETIME they go as CON. */
 const MAX_TRACKED_NON_NOTIFICATIONS = 64;
@@ -196,6 +204,9 @@ interface DedupEntry {
   reply: Uint8Array | null;
 }
 
+/** What one remembered message ID costs besides its reply: a Map entry and this record, about six 16-byte XS slots. */
+export const DEDUP_ENTRY_BYTES = 96;
+
 interface Queued {
   start(): void;
 }
@@ -220,6 +231,8 @@ export class CoapEndpoint {
   private readonly exchanges = new Map<string, Exchange>();
   private readonly clientObserves = new Map<string, ClientObserveState>();
   private readonly dedup = new Map<number, DedupEntry>();
+  /** What `dedup` holds, counted as dedupMaxBytes counts it. */
+  private dedupBytes = 0;
   private readonly queue: Queued[] = [];
   private active = 0;
   private readonly observations = new Map<string, Observation>();
@@ -634,22 +647,54 @@ export class CoapEndpoint {
     // Entries are in insertion order; the front ones are the oldest.
     for (const [id, e] of this.dedup) {
       if (e.expiresAt > now && this.dedup.size <= this.config.dedupCapacity) break;
-      this.dedup.delete(id);
+      this.forget(id, e);
     }
     const seen = this.dedup.get(m.messageId);
     if (seen && seen.expiresAt > now) {
       if (m.type === MessageType.CON && seen.reply) this.transmit(seen.reply);
       return true;
     }
-    this.dedup.delete(m.messageId);
+    if (seen) this.forget(m.messageId, seen);
     const life = m.type === MessageType.CON ? this.times.exchangeLifetime : this.times.nonLifetime;
-    this.dedup.set(m.messageId, { expiresAt: now + life, reply: null });
+    const entry: DedupEntry = { expiresAt: now + life, reply: null };
+    this.dedup.set(m.messageId, entry);
+    this.dedupBytes += DEDUP_ENTRY_BYTES;
+    this.trimDedup(entry);
     return false;
   }
 
   private rememberReply(messageId: number, reply: Uint8Array): void {
     const e = this.dedup.get(messageId);
-    if (e) e.reply = reply;
+    if (!e) return;
+    if (e.reply) this.dedupBytes -= e.reply.length;
+    e.reply = null;
+    // A reply that alone exceeds the bound is not kept: a retransmitted request is then recognised but not answered.
+    if (DEDUP_ENTRY_BYTES + reply.length > this.config.dedupMaxBytes) return;
+    e.reply = reply;
+    this.dedupBytes += reply.length;
+    this.trimDedup(e);
+  }
+
+  private forget(id: number, e: DedupEntry): void {
+    this.dedup.delete(id);
+    this.dedupBytes -= DEDUP_ENTRY_BYTES + (e.reply ? e.reply.length : 0);
+  }
+
+  /** Brings the duplicate cache within dedupMaxBytes, sparing `keep` (the entry just written). */
+  private trimDedup(keep: DedupEntry): void {
+    const max = this.config.dedupMaxBytes;
+    if (this.dedupBytes <= max) return;
+    for (const e of this.dedup.values()) {
+      if (this.dedupBytes <= max) return;
+      if (e.reply && e !== keep) {
+        this.dedupBytes -= e.reply.length;
+        e.reply = null;
+      }
+    }
+    for (const [id, e] of this.dedup) {
+      if (this.dedupBytes <= max) return;
+      if (e !== keep) this.forget(id, e);
+    }
   }
 
   private receiveAckOrReset(m: CoapMessage): void {

@@ -32,6 +32,7 @@ export const Option = {
   NoResponse: 258,
   RequestTag: 292,
 } as const;
+Object.freeze(Option);
 
 export type OptionFormat = 'empty' | 'opaque' | 'uint' | 'string';
 

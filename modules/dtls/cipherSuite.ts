@@ -213,6 +213,7 @@ export const ECDHE_PSK_AES128_CBC_SHA256: CipherSuite = {
 };
 
 export const SUITES: readonly CipherSuite[] = Object.freeze([PSK_AES128_CCM8, ECDHE_PSK_AES128_CBC_SHA256, ECDHE_ECDSA_AES128_CCM8]);
+for (const suite of SUITES) Object.freeze(suite);
 
 export function suiteById(id: number): CipherSuite | undefined {
   for (const s of SUITES) if (s.id === id) return s;

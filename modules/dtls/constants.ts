@@ -12,6 +12,7 @@ export enum ContentType {
   /** RFC 9146 §4: a record with a Connection ID. */
   tls12_cid = 25,
 }
+Object.freeze(ContentType);
 
 export enum HandshakeType {
   hello_request = 0,
@@ -26,11 +27,13 @@ export enum HandshakeType {
   client_key_exchange = 16,
   finished = 20,
 }
+Object.freeze(HandshakeType);
 
 export enum AlertLevel {
   warning = 1,
   fatal = 2,
 }
+Object.freeze(AlertLevel);
 
 export enum AlertDescription {
   close_notify = 0,
@@ -55,6 +58,7 @@ export enum AlertDescription {
   unsupported_extension = 110,
   unknown_psk_identity = 115,
 }
+Object.freeze(AlertDescription);
 
 const ALERT_NAMES: Readonly<Record<number, string>> = Object.freeze({
   0: 'close_notify', 10: 'unexpected_message', 20: 'bad_record_mac', 22: 'record_overflow', 40: 'handshake_failure',
@@ -72,6 +76,7 @@ export enum CipherSuiteId {
   TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 = 0xc0ae,
   TLS_EMPTY_RENEGOTIATION_INFO_SCSV = 0x00ff,
 }
+Object.freeze(CipherSuiteId);
 
 export enum ExtensionType {
   max_fragment_length = 1,
@@ -83,6 +88,7 @@ export enum ExtensionType {
   extended_master_secret = 23,
   renegotiation_info = 0xff01,
 }
+Object.freeze(ExtensionType);
 
 /** Record header: type(1) version(2) epoch(2) sequence_number(6) length(2). */
 export const RECORD_HEADER_LENGTH = 13;
@@ -98,6 +104,7 @@ export enum CertificateType {
   X509 = 0,
   RawPublicKey = 2,
 }
+Object.freeze(CertificateType);
 
 /** RFC 5246 §7.4.1.4.1 SignatureAndHashAlgorithm sha256(4) ecdsa(3) (RFC 8422 §5.1.3). */
 export const ECDSA_SHA256 = 0x0403;

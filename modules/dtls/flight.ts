@@ -15,6 +15,7 @@ export interface RetransmitOptions {
 }
 
 export const RFC7925_RETRANSMIT: Required<RetransmitOptions> = { initialMs: 9000, maxMs: 60000, maxRetransmissions: 5 };
+Object.freeze(RFC7925_RETRANSMIT);
 
 /** One message of a flight, kept as plaintext so that each retransmission gets fresh record numbers. */
 export interface FlightItem {

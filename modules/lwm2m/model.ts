@@ -63,15 +63,16 @@ export type ExecuteHandler = (iid: number, args: string) => number;
  */
 export class InstanceObject implements LwObject {
   protected readonly instances = new Map<number, InstanceContent>();
-  protected readonly resourceById = new Map<number, ResourceDef>();
   readonly onExecute = new Map<number, ExecuteHandler>();
 
-  constructor(readonly def: ObjectDef) {
-    for (const r of def.resources) this.resourceById.set(r.id, r);
-  }
+  constructor(readonly def: ObjectDef) {}
 
   resource(rid: number): ResourceDef | undefined {
-    return this.resourceById.get(rid);
+    // A scan of the (preloaded, read-only) definition rather than a Map per object: a Map entry per resource cost
+    // about 250 XS slots (4 KB on an ESP32) for Objects 0, 1, 2 and 3; an object has at most a few dozen resources.
+    const rs = this.def.resources;
+    for (let i = 0; i < rs.length; i++) if (rs[i].id === rid) return rs[i];
+    return undefined;
   }
 
   instanceIds(): number[] {
@@ -174,5 +175,8 @@ export function defineObject(id: number, name: string, multiple: boolean, mandat
     resources: rows.map(([rid, rname, ops, m, mand, type, secret]) => ({ id: rid, name: rname, ops, multiple: m, mandatory: mand, type, secret: secret === true })),
   };
   if (version) def.version = version;
-  return def;
+  // Frozen: a definition is a constant table, preloaded into flash on a Moddable device.
+  for (const r of def.resources) Object.freeze(r);
+  Object.freeze(def.resources);
+  return Object.freeze(def);
 }

@@ -28,6 +28,7 @@ export interface ObjectStore {
 }
 
 export const PERSISTED_OBJECTS = [0, 1, 2] as const;
+Object.freeze(PERSISTED_OBJECTS);
 export const RECORD_FORMAT_VERSION = 1;
 export const MANIFEST_RECORD = 'lwm2m.cfg';
 export const FACTORY_RECORD = 'lwm2m.factory';

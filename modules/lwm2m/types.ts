@@ -46,6 +46,7 @@ export const Code = {
   UnsupportedContentFormat: 0x8f,
   InternalServerError: 0xa0,
 } as const;
+Object.freeze(Code);
 
 export const ContentFormat = {
   Text: 0,
@@ -56,6 +57,7 @@ export const ContentFormat = {
   Tlv: 11542,
   Lwm2mCbor: 11544,
 } as const;
+Object.freeze(ContentFormat);
 
 export function isObjlnk(v: Value): v is Objlnk {
   return typeof v === 'object' && !(v instanceof Uint8Array);

@@ -8,6 +8,7 @@ import { packSeptets, septetsToText, textToSeptets, unpackSeptets } from './gsm7
 
 /** Type of number, bits 7..5 of the type-of-address octet. */
 export const TON = { unknown: 0, international: 1, national: 2, network: 3, subscriber: 4, alphanumeric: 5, abbreviated: 6 } as const;
+Object.freeze(TON);
 
 export interface SmsAddress {
   /** Type of number (TON above). */

@@ -69,6 +69,7 @@ export const REASSEMBLY_DEFAULTS: Required<ReassemblyOptions> = {
   maxBufferedOctets: DEVICE_PROFILE.smsMaxBufferedOctets,
   timeoutMs: 5 * 60 * 1000,
 };
+Object.freeze(REASSEMBLY_DEFAULTS);
 
 export type ReassemblyDrop = 'duplicate' | 'conflict' | 'too-many-segments' | 'too-large' | 'evicted' | 'expired';
 

@@ -12,6 +12,7 @@ export interface DataCoding {
 }
 
 const ALPHABETS: SmsAlphabet[] = ['gsm7', '8bit', 'ucs2', 'reserved'];
+Object.freeze(ALPHABETS);
 
 export function decodeDcs(dcs: number): DataCoding {
   const hi = dcs >> 4;

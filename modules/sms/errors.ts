@@ -46,6 +46,7 @@ export const POR_STATUS: Readonly<Record<SecuredPacketReason, number>> = {
   'tar-unknown': 0x09,
   'insufficient-security': 0x0a,
 };
+Object.freeze(POR_STATUS);
 
 export class SecuredPacketError extends Error {
   override name = 'SecuredPacketError';

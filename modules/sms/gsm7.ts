@@ -15,6 +15,7 @@ const BASIC =
 const EXTENSION: Record<number, string> = {
   0x0a: '\f', 0x14: '^', 0x28: '{', 0x29: '}', 0x2f: '\\', 0x3c: '[', 0x3d: '~', 0x3e: ']', 0x40: '|', 0x65: '\u20ac',
 };
+Object.freeze(EXTENSION);
 
 const ESC = 0x1b;
 

@@ -97,6 +97,7 @@ export type DropReason =
 export const DROP_REASONS: readonly DropReason[] = [
   'not-secured-sms', 'originator', 'malformed', 'parameters', 'tar', 'integrity', 'ciphering', 'insufficient-security', 'replay', 'counter-store', 'reassembly',
 ];
+Object.freeze(DROP_REASONS);
 
 export type OpenResult =
   | { ok: true; header: SecuredHeader; data: Uint8Array }

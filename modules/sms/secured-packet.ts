@@ -49,6 +49,7 @@ export const SPI1 = {
   counterHigher: 0x10,
   counterOneHigher: 0x18,
 } as const;
+Object.freeze(SPI1);
 
 /** §5.1.1 SPI2 bits. */
 export const SPI2 = {
@@ -60,9 +61,11 @@ export const SPI2 = {
   porCiphered: 0x10, // b5
   porViaSubmit: 0x20, // b6
 } as const;
+Object.freeze(SPI2);
 
 export type CounterMode = 'none' | 'no-check' | 'higher' | 'one-higher';
 const COUNTER_MODES: CounterMode[] = ['none', 'no-check', 'higher', 'one-higher'];
+Object.freeze(COUNTER_MODES);
 
 export function counterMode(spi: number): CounterMode {
   return COUNTER_MODES[((spi >> 8) & SPI1.counterMask) >> 3];

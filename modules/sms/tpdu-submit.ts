@@ -29,6 +29,7 @@ export interface SmsSubmit {
 
 const err = (m: string) => new SmsFormatError(`SMS-SUBMIT: ${m}`);
 const VPF = ['none', 'enhanced', 'relative', 'absolute'] as const;
+Object.freeze(VPF);
 
 export function decodeSubmit(tpdu: Uint8Array): SmsSubmit {
   const r = new ByteReader(tpdu, err);

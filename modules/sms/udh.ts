@@ -7,6 +7,7 @@ import { ByteReader } from '../bytes/index';
 import { SmsFormatError } from './errors';
 
 export const IEI = { concat8: 0x00, concat16: 0x08, commandPacket: 0x70, responsePacket: 0x71 } as const;
+Object.freeze(IEI);
 
 export interface InformationElement {
   iei: number;

@@ -28,7 +28,12 @@ import { crc32 } from './crc32';
 import type { FlashRegion } from '../host';
 
 const MAGIC = [0x58, 0x53, 0x4a, 0x31]; // "XSJ1"
+Object.freeze(MAGIC);
 const SECTOR_HEADER = 16;
+/** Erased-sector checks read this much at a time (a device's transient RAM, not a whole 4 KB sector). */
+const ERASE_CHECK_BYTES = 256;
+/** Compaction copies live records through a staging buffer of at most this many bytes. */
+const COPY_BYTES = 512;
 const REC_HEADER = 12;
 const REC_OVERHEAD = REC_HEADER + 1 + 4 + 1; // header, status, body CRC, trailer
 const PUT = 0xa5;
@@ -267,35 +272,67 @@ export class Journal {
     }
     const target = (this.active + 1) % this.sectors;
     const targetStart = target * this.ss;
-    if (!allFf(this.flash.read(targetStart, this.ss), 0, this.ss)) this.flash.eraseSector(target);
-    const buf = new Uint8Array(SECTOR_HEADER + baseLen + 1);
-    buf.set(MAGIC, 0);
-    putU32(buf, 4, this.generation + 1);
-    putU32(buf, 8, baseLen);
-    putU32(buf, 12, crc32(buf, 0, 0, 12));
+    if (!this.erased(targetStart, this.ss)) this.flash.eraseSector(target);
+    // Copied through one bounded staging buffer (COPY_BYTES), not a buffer of every live record: a device's RAM holds
+    // at most COPY_BYTES of it. Pieces are programmed in order and the commit byte is the last byte programmed, so
+    // until it is, mount ignores the sector; a sector's worth that fits the buffer is still one program operation.
+    const total = SECTOR_HEADER + baseLen + 1;
+    const buf = new Uint8Array(Math.min(COPY_BYTES, total));
+    let filled = 0;
+    let at = targetStart;
+    const put = (src: Uint8Array): void => {
+      for (let i = 0; i < src.length; ) {
+        const n = Math.min(buf.length - filled, src.length - i);
+        buf.set(src.subarray(i, i + n), filled);
+        filled += n;
+        i += n;
+        if (filled === buf.length) {
+          this.flash.write(at, buf);
+          at += filled;
+          filled = 0;
+        }
+      }
+    };
+    const head = new Uint8Array(SECTOR_HEADER);
+    head.set(MAGIC, 0);
+    putU32(head, 4, this.generation + 1);
+    putU32(head, 8, baseLen);
+    putU32(head, 12, crc32(head, 0, 0, 12));
+    put(head);
     const next = new Map<string, Loc>();
     let o = SECTOR_HEADER;
     for (const [id, loc] of keep) {
-      buf.set(this.flash.read(this.active * this.ss + loc.off, loc.len), o);
+      const rec = this.flash.read(this.active * this.ss + loc.off, loc.len);
+      put(rec);
+      rec.fill(0);
       next.set(id, { ...loc, off: o });
       o += loc.len;
     }
     if (pending) {
-      buf.set(pending.rec, o);
+      put(pending.rec);
       next.set(replace!, { ...pending.loc, off: o });
       o += pending.rec.length;
     }
-    buf[o] = 0x00; // commit byte, last byte of the single program operation
-    this.flash.write(targetStart, buf);
+    put(Uint8Array.of(0x00)); // the commit byte: the last byte of the last program operation
+    if (filled > 0) this.flash.write(at, buf.subarray(0, filled));
     const old = this.active;
     this.active = target;
     this.generation++;
-    this.writePos = buf.length;
+    this.writePos = total;
     this.live = next;
     this.mustCompact = false;
     buf.fill(0);
     // Until this erase completes mount still prefers the new sector (higher generation) and erases the old one itself.
     this.flash.eraseSector(old);
+  }
+
+  /** True when `length` bytes at `offset` all read 0xff; read ERASE_CHECK_BYTES at a time, never a sector-sized buffer. */
+  private erased(offset: number, length: number): boolean {
+    for (let o = 0; o < length; o += ERASE_CHECK_BYTES) {
+      const n = Math.min(ERASE_CHECK_BYTES, length - o);
+      if (!allFf(this.flash.read(offset + o, n), 0, n)) return false;
+    }
+    return true;
   }
 
   private readHeader(s: number): { generation: number; baseLen: number } | null {
@@ -325,7 +362,7 @@ export class Journal {
     }
     for (let s = 0; s < this.sectors; s++) {
       if (s === best) continue;
-      if (!allFf(this.flash.read(s * this.ss, this.ss), 0, this.ss)) {
+      if (!this.erased(s * this.ss, this.ss)) {
         this.flash.eraseSector(s);
         this.mountReport.erasedSectors++;
       }
@@ -339,8 +376,7 @@ export class Journal {
   /** Blank region, or one whose very first format was cut: anything beyond a torn 17-byte header is not ours to erase. */
   private format(): void {
     for (let s = 0; s < this.sectors; s++) {
-      const d = this.flash.read(s * this.ss, this.ss);
-      if (!allFf(d, SECTOR_HEADER + 1, this.ss)) {
+      if (!this.erased(s * this.ss + SECTOR_HEADER + 1, this.ss - SECTOR_HEADER - 1)) {
         throw new StoreError('corrupt', `no valid journal sector, and sector ${s} holds data: refusing to format over it`);
       }
     }

@@ -14,6 +14,7 @@ export const ACCESS_CONTROL_OBJECT = defineObject(2, 'LwM2M Access Control', tru
 ]);
 
 export const Rights = { Read: 1, Write: 2, Execute: 4, Delete: 8, Create: 16, All: 31 } as const;
+Object.freeze(Rights);
 
 export class AccessControlObject extends InstanceObject {
   constructor() {

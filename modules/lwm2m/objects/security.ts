@@ -29,6 +29,7 @@ export const SECURITY_OBJECT = defineObject(0, 'LWM2M Security', true, true, [
 
 /** Caps: a PSK identity of 128 bytes and a 64-byte PSK must work; certificates need room. */
 export const SECURITY_LIMITS = { uriBytes: 255, identityBytes: 4096, serverKeyBytes: 4096, secretKeyBytes: 512 };
+Object.freeze(SECURITY_LIMITS);
 
 /** SMS Security Mode values that are defined and usable: 1 DTLS, 2 Secure Packet, 3 NoSec, 204-255 proprietary. */
 function smsModeAllowed(m: number): boolean {

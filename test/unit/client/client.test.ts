@@ -333,8 +333,9 @@ describe('LwM2M client on simulated time', () => {
     void bs.request({ method: 'PUT', path: '/1/0', contentFormat: ContentFormat.Tlv, payload: encodeTlv([1, 0], srv, () => false) });
     await runUntil(r.host, () => false, 300);
     void bs.request({ method: 'POST', path: '/bs' });
-    await runUntil(r.host, () => r.events.some((e) => e.type === 'registered'), 10_000);
+    await runUntil(r.host, () => r.events.some((e) => e.type === 'bootstrap-finished'), 10_000);
     const finishedAt = r.host.now();
+    await runUntil(r.host, () => r.events.some((e) => e.type === 'registered'), 10_000);
     assert.ok(r.dm.security.bootstrapInstance() !== undefined, 'bootstrap account present right after bootstrap');
     await runUntil(r.host, () => r.events.some((e) => e.type === 'bootstrap-account-purged'), 200_000);
     const purgedAfter = r.host.now() - finishedAt;

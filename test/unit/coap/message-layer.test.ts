@@ -306,6 +306,56 @@ describe('coap message layer: exactly-once under loss, duplication and reorderin
   });
 });
 
+describe('coap message layer: the duplicate cache is bounded in bytes (§4.5, device profile)', () => {
+  // A raw peer on side a: CON POSTs with chosen message IDs, each answered with a 900-byte piggybacked reply.
+  function bigReplyPeer(dedupMaxBytes: number) {
+    const { clock, pipe, server } = setup(1, {}, { dedupMaxBytes });
+    const calls = new Map<number, number>();
+    server.onRequest((req: IncomingRequest) => {
+      const id = req.payload[0];
+      calls.set(id, (calls.get(id) ?? 0) + 1);
+      return { code: Code.Changed, payload: new Uint8Array(900).fill(id) };
+    });
+    const replies: Uint8Array[] = [];
+    pipe.a.onReceive = (d) => replies.push(d);
+    const post = (mid: number) =>
+      encodeMessage({ type: MessageType.CON, code: Method.POST, messageId: mid, token: Uint8Array.of(mid & 0xff), options: [], payload: Uint8Array.of(mid & 0xff) });
+    const send = async (mid: number) => {
+      pipe.a.send(post(mid));
+      await run(clock, 5);
+    };
+    return { replies, calls, send };
+  }
+
+  it('a 4 KB bound keeps the newest replies only; older duplicates are recognised but not processed again', async () => {
+    const { replies, calls, send } = bigReplyPeer(4096);
+    for (let mid = 1; mid <= 10; mid++) await send(mid);
+    assert.equal(replies.length, 10);
+    // Ten remembered IDs cost 10 x 96 = 960 bytes; the 3,136 left hold three ~908-byte replies (900 + CoAP header), not four.
+    replies.length = 0;
+    for (let mid = 1; mid <= 10; mid++) await send(mid);
+    const answered = replies.map((r) => decodeMessage(r).messageId);
+    assert.deepEqual(answered, [8, 9, 10], 'only the newest cached replies are replayed');
+    for (let mid = 1; mid <= 10; mid++) assert.equal(calls.get(mid), 1, `message ${mid} handled once`);
+  });
+
+  it('with a large byte bound the entry count bounds the cache instead', async () => {
+    const { replies, send } = bigReplyPeer(1 << 20);
+    for (let mid = 1; mid <= 10; mid++) await send(mid);
+    replies.length = 0;
+    for (let mid = 1; mid <= 10; mid++) await send(mid);
+    assert.equal(replies.length, 10, 'every duplicate gets its cached reply');
+  });
+
+  it('a reply larger than the whole bound is not cached', async () => {
+    const { replies, calls, send } = bigReplyPeer(512);
+    await send(1);
+    await send(1);
+    assert.equal(replies.length, 1);
+    assert.equal(calls.get(1), 1);
+  });
+});
+
 describe('coap message layer: critical options and malformed input', () => {
   function rawPeer() {
     const { clock, pipe, server } = setup();
