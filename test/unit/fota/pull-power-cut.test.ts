@@ -23,6 +23,7 @@ const V1 = image(1, 6000);
 /** Just under three sectors: 12 blocks of 1024 bytes, two sector checkpoints inside the download. */
 const V2 = image(2, 12_000);
 const BLOCK = 1024;
+const STALE = image(0, 14_000);
 
 /** Serves `img` as Block2 blocks with a fixed ETag, and logs the offsets asked for. */
 class ImageSource implements PackageSource {
@@ -54,6 +55,9 @@ class MappedFlash extends SimFlash {
 function factoryChip(seed: number): MappedFlash {
   const chip = new MappedFlash((META_SECTORS + 2 * SLOT_SECTORS) * SECTOR, SECTOR, seed);
   program(chip, 0, V1);
+  // Slot B still holds an earlier image, as after a previous update: a sector not erased again before
+  // it is rewritten, or a half-erased one, then shows as stale bytes (NOR programming only clears bits).
+  program(chip, 1, STALE);
   return chip;
 }
 
