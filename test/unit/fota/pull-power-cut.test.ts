@@ -8,7 +8,8 @@
  *  - the resume point is a sector boundary and never claims a byte the slot does not hold as the source
  *    has it (compared with the source image, byte by byte, before the resumed engine writes anything);
  *  - the resumed run asks for exactly the blocks from the resume point to the end, contiguous (no hole);
- *    (Downloaded/0 only when the final record came out whole, and then the image must be whole);
+ *    (Downloaded/0 only when the final record was torn in its trailer byte, which the journal completes,
+ *    and then the image must be whole);
  *  - the finished slot is byte-identical to the source image and verifies (signature and SHA-256).
  * The number of cases is derived from a traced clean run and asserted, so the sweep cannot shrink.
  */
@@ -147,8 +148,9 @@ describe('fota: pull download torn at every flash operation, resumed after the r
         idle++;
         assert.equal(await download(d2), false, `${ctx}: a new download`);
       } else if (state === FwState.Downloaded) {
-        // The last record's write was torn at its last byte, yet that byte came out whole (a partially
-        // programmed byte may have all its bits): Downloaded is then claimed, so the image must be whole.
+        // Only the final record's write torn in its trailer byte: every byte before it is in place, so the
+        // journal finishes the record at mount. Downloaded is then claimed, so the image must be whole.
+        assert.ok(c.op === ops.length - 1 && c.byte === ops[c.op].length - 1, `${ctx}: Downloaded after a cut before the last record was whole`);
         assert.equal(durable, V2.length, `${ctx}: Downloaded claimed with ${durable} bytes on flash`);
         assert.equal(d2.fw.resumedAt, -1, `${ctx}: Downloaded but resumed`);
         downloaded++;
@@ -168,7 +170,7 @@ describe('fota: pull download torn at every flash operation, resumed after the r
     }
     assert.equal(cuts, cases.length, 'every case cut the power');
     assert.ok(idle >= 1 && idle < cases.length / 4, `${idle} cases before the first record`);
-    assert.ok(downloaded <= 1, `${downloaded} cases came back Downloaded`);
+    assert.equal(downloaded, 1, 'exactly the trailer cut of the Downloaded record comes back Downloaded');
     assert.ok(resumedMid >= cases.length / 2, `${resumedMid} of ${cases.length} cases resumed past the start`);
     const log = (globalThis as { console?: { log(...a: unknown[]): void } }).console;
     log?.log(`      pull power-cut sweep: ${ops.length} flash ops, ${cases.length} cases (${idle} before the first record, ${resumedMid} resumed mid-image, ${downloaded} whole record)`);
