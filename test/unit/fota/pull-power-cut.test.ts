@@ -17,7 +17,7 @@ import { assert } from '../../harness/assert';
 import { FwResult, FwState, type BlockReply, type PackageSource } from '../../../modules/fota/index';
 import { PowerCut, SimFlash } from '../../../modules/store/sim-flash';
 import { SimHost } from '../../harness/sim';
-import { META_SECTORS, SECTOR, SLOT_SECTORS, boot, image, layout, program, type Device } from './fixtures';
+import { META_SECTORS, SECTOR, SLOT_SECTORS, boot, image, layout, mountSlots, program, type Device } from './fixtures';
 
 const URI = 'coap://fw.example.net:5683/fw/app.bin';
 const V1 = image(1, 6000);
@@ -53,12 +53,17 @@ class MappedFlash extends SimFlash {
   }
 }
 
-function factoryChip(seed: number): MappedFlash {
+/** `prefill` journal records written before the download move where the journal's compaction falls. */
+function factoryChip(seed: number, prefill = 0): MappedFlash {
   const chip = new MappedFlash((META_SECTORS + 2 * SLOT_SECTORS) * SECTOR, SECTOR, seed);
   program(chip, 0, V1);
   // Slot B still holds an earlier image, as after a previous update: a sector not erased again before
   // it is rewritten, or a half-erased one, then shows as stale bytes (NOR programming only clears bits).
   program(chip, 1, STALE);
+  if (prefill > 0) {
+    const slots = mountSlots(chip);
+    for (let i = 0; i < prefill; i++) slots.putRecord('pad', { i, note: 'an earlier record, superseded' });
+  }
   return chip;
 }
 
@@ -96,83 +101,111 @@ function assertFinished(dev: Device, chip: SimFlash, ctx: string): void {
   assert.equal(matchingPrefix(chip), V2.length, `${ctx}: slot B is byte-identical to the source image`);
 }
 
+type Op = { journal: boolean; write: boolean; length: number };
+
+/** A download without a cut: the map of its flash operations. */
+async function cleanRun(prefill: number): Promise<Op[]> {
+  const clean = factoryChip(1, prefill);
+  const { dev: d0, src: s0 } = bootWith(clean, 2);
+  const first = clean.map.length;
+  assert.equal(await download(d0), false);
+  assertFinished(d0, clean, 'clean run');
+  assert.deepEqual(s0.asked, Array.from({ length: Math.ceil(V2.length / BLOCK) }, (_, i) => i * BLOCK), 'clean run fetches every block once');
+  return clean.map.slice(first);
+}
+
+/** Cuts at every operation of the download; returns the number of cases run. */
+async function sweep(prefill: number): Promise<number> {
+  const ops = await cleanRun(prefill);
+  const slotWrites = ops.filter((o) => !o.journal && o.write).length;
+  const slotErases = ops.filter((o) => !o.journal && !o.write).length;
+  const journalWrites = ops.filter((o) => o.journal && o.write).length;
+  assert.equal(slotWrites, Math.ceil(V2.length / BLOCK), 'one slot write per block');
+  assert.equal(slotErases, Math.ceil(V2.length / SECTOR), 'each slot sector erased once');
+  // Downloading record, ETag, a checkpoint per sector boundary crossed, Downloaded record.
+  assert.ok(journalWrites >= 3 + Math.floor(V2.length / SECTOR), `${journalWrites} journal writes`);
+  const firstRecord = ops.findIndex((o) => o.journal && o.write);
+
+  // The cuts: every op; writes at byte 0, the middle and the last byte.
+  const cases: { op: number; byte?: number }[] = [];
+  ops.forEach((o, op) => {
+    if (!o.write) cases.push({ op });
+    else for (const byte of [0, o.length >> 1, o.length - 1]) cases.push({ op, byte });
+  });
+  const writes = ops.filter((o) => o.write).length;
+  assert.equal(cases.length, ops.length - writes + 3 * writes);
+  // At least: 12 slot writes and 5 journal writes at 3 byte positions each, 3 slot erases.
+  assert.ok(cases.length >= 3 * (12 + 5) + 3, `${cases.length} cases`);
+
+  let cuts = 0, idle = 0, resumedMid = 0, downloaded = 0;
+  for (let i = 0; i < cases.length; i++) {
+    const c = cases[i];
+    const ctx = `cut at op ${c.op} (${ops[c.op].journal ? 'journal' : 'slot'} ${ops[c.op].write ? 'write' : 'erase'}) byte ${c.byte ?? '-'}`;
+    const chip = factoryChip(i + 10, prefill);
+    const { dev } = bootWith(chip, 3);
+    chip.armCut({ op: chip.ops + c.op, byte: c.byte });
+    assert.equal(await download(dev), true, `${ctx}: the cut fired`);
+    cuts++;
+    chip.powerOn();
+    const durable = matchingPrefix(chip);
+
+    // Reboot: the new engine reconciles in start(); the resumed pull writes nothing before its first fetch resolves.
+    const { dev: d2, src } = bootWith(chip, 4);
+    const { state, result } = d2.fw;
+    assert.equal(result, FwResult.Initial, `${ctx}: Update Result after reboot is ${result}`);
+    if (state === FwState.Idle) {
+      assert.ok(c.op <= firstRecord, `${ctx}: Idle after the Package URI write was recorded`);
+      assert.equal(d2.fw.resumedAt, -1, `${ctx}: Idle but resumed`);
+      idle++;
+      assert.equal(await download(d2), false, `${ctx}: a new download`);
+    } else if (state === FwState.Downloaded) {
+      // Only the final record's write torn in its trailer byte: every byte before it is in place, so the
+      // journal finishes the record at mount. Downloaded is then claimed, so the image must be whole.
+      assert.ok(c.op === ops.length - 1 && c.byte === ops[c.op].length - 1, `${ctx}: Downloaded after a cut before the last record was whole`);
+      assert.equal(durable, V2.length, `${ctx}: Downloaded claimed with ${durable} bytes on flash`);
+      assert.equal(d2.fw.resumedAt, -1, `${ctx}: Downloaded but resumed`);
+      downloaded++;
+    } else {
+      assert.equal(state, FwState.Downloading, `${ctx}: state after reboot`);
+      assert.equal(d2.fw.packageUri, URI, `${ctx}: Package URI kept`);
+      const at = d2.fw.resumedAt;
+      assert.ok(at >= 0 && at % SECTOR === 0, `${ctx}: resumed at ${at}`);
+      assert.ok(at <= durable, `${ctx}: the checkpoint claims ${at} bytes, only ${durable} are on flash as sent`);
+      if (at > 0) resumedMid++;
+      await d2.fw.whenIdle();
+      const want: number[] = [];
+      for (let o = at; o < V2.length; o += BLOCK) want.push(o);
+      assert.deepEqual(src.asked, want, `${ctx}: the resumed run fetches from ${at} to the end, no hole`);
+    }
+    assertFinished(d2, chip, ctx);
+  }
+  assert.equal(cuts, cases.length, 'every case cut the power');
+  assert.ok(idle >= 1 && idle < cases.length / 4, `${idle} cases before the first record`);
+  assert.equal(downloaded, 1, 'exactly the trailer cut of the Downloaded record comes back Downloaded');
+  assert.ok(resumedMid >= cases.length / 2, `${resumedMid} of ${cases.length} cases resumed past the start`);
+  const log = (globalThis as { console?: { log(...a: unknown[]): void } }).console;
+  const je = ops.filter((o) => o.journal && !o.write).length;
+  log?.log(`      pull power-cut sweep (prefill ${prefill}): ${ops.length} flash ops (${je} journal erases), ${cases.length} cases (${idle} before the first record, ${resumedMid} resumed mid-image, ${downloaded} whole record)`);
+  return cases.length;
+}
+
 describe('fota: pull download torn at every flash operation, resumed after the reboot', function () {
   this.timeout(1_200_000);
   it('resumes from a durable checkpoint only, ends byte-identical and verified, reports legal states', async () => {
-    // Clean run: the map of the download's flash operations.
-    const clean = factoryChip(1);
-    const { dev: d0, src: s0 } = bootWith(clean, 2);
-    const first = clean.map.length;
-    assert.equal(await download(d0), false);
-    assertFinished(d0, clean, 'clean run');
-    assert.deepEqual(s0.asked, Array.from({ length: Math.ceil(V2.length / BLOCK) }, (_, i) => i * BLOCK), 'clean run fetches every block once');
-    const ops = clean.map.slice(first);
-    const slotWrites = ops.filter((o) => !o.journal && o.write).length;
-    const slotErases = ops.filter((o) => !o.journal && !o.write).length;
-    const journalWrites = ops.filter((o) => o.journal && o.write).length;
-    assert.equal(slotWrites, Math.ceil(V2.length / BLOCK), 'one slot write per block');
-    assert.equal(slotErases, Math.ceil(V2.length / SECTOR), 'each slot sector erased once');
-    // Downloading record, ETag, a checkpoint per sector boundary crossed, Downloaded record.
-    assert.ok(journalWrites >= 3 + Math.floor(V2.length / SECTOR), `${journalWrites} journal writes`);
-    const firstRecord = ops.findIndex((o) => o.journal && o.write);
+    assert.equal(await sweep(0), 54, 'cases: 12 slot writes and 5 journal writes torn at 3 bytes each, 3 slot erases');
+  });
 
-    // The cuts: every op; writes at byte 0, the middle and the last byte.
-    const cases: { op: number; byte?: number }[] = [];
-    ops.forEach((o, op) => {
-      if (!o.write) cases.push({ op });
-      else for (const byte of [0, o.length >> 1, o.length - 1]) cases.push({ op, byte });
-    });
-    const writes = ops.filter((o) => o.write).length;
-    assert.equal(cases.length, ops.length - writes + 3 * writes);
-    assert.ok(cases.length >= 3 * 12 + 3, `${cases.length} cases`);
-
-    let cuts = 0, idle = 0, resumedMid = 0, downloaded = 0;
-    for (let i = 0; i < cases.length; i++) {
-      const c = cases[i];
-      const ctx = `cut at op ${c.op} (${ops[c.op].journal ? 'journal' : 'slot'} ${ops[c.op].write ? 'write' : 'erase'}) byte ${c.byte ?? '-'}`;
-      const chip = factoryChip(i + 10);
-      const { dev } = bootWith(chip, 3);
-      chip.armCut({ op: chip.ops + c.op, byte: c.byte });
-      assert.equal(await download(dev), true, `${ctx}: the cut fired`);
-      cuts++;
-      chip.powerOn();
-      const durable = matchingPrefix(chip);
-
-      // Reboot: the new engine reconciles in start(); the resumed pull writes nothing before its first fetch resolves.
-      const { dev: d2, src } = bootWith(chip, 4);
-      const { state, result } = d2.fw;
-      assert.equal(result, FwResult.Initial, `${ctx}: Update Result after reboot is ${result}`);
-      if (state === FwState.Idle) {
-        assert.ok(c.op <= firstRecord, `${ctx}: Idle after the Package URI write was recorded`);
-        assert.equal(d2.fw.resumedAt, -1, `${ctx}: Idle but resumed`);
-        idle++;
-        assert.equal(await download(d2), false, `${ctx}: a new download`);
-      } else if (state === FwState.Downloaded) {
-        // Only the final record's write torn in its trailer byte: every byte before it is in place, so the
-        // journal finishes the record at mount. Downloaded is then claimed, so the image must be whole.
-        assert.ok(c.op === ops.length - 1 && c.byte === ops[c.op].length - 1, `${ctx}: Downloaded after a cut before the last record was whole`);
-        assert.equal(durable, V2.length, `${ctx}: Downloaded claimed with ${durable} bytes on flash`);
-        assert.equal(d2.fw.resumedAt, -1, `${ctx}: Downloaded but resumed`);
-        downloaded++;
-      } else {
-        assert.equal(state, FwState.Downloading, `${ctx}: state after reboot`);
-        assert.equal(d2.fw.packageUri, URI, `${ctx}: Package URI kept`);
-        const at = d2.fw.resumedAt;
-        assert.ok(at >= 0 && at % SECTOR === 0, `${ctx}: resumed at ${at}`);
-        assert.ok(at <= durable, `${ctx}: the checkpoint claims ${at} bytes, only ${durable} are on flash as sent`);
-        if (at > 0) resumedMid++;
-        await d2.fw.whenIdle();
-        const want: number[] = [];
-        for (let o = at; o < V2.length; o += BLOCK) want.push(o);
-        assert.deepEqual(src.asked, want, `${ctx}: the resumed run fetches from ${at} to the end, no hole`);
-      }
-      assertFinished(d2, chip, ctx);
+  it('the same when the journal compacts in the middle of the download', async () => {
+    // The smallest prefill whose download compacts the journal between its first and last slot write.
+    let prefill = -1;
+    for (let p = 1; p <= 120 && prefill < 0; p++) {
+      const ops = await cleanRun(p);
+      const slotOps = ops.map((o, i) => (o.journal ? -1 : i)).filter((i) => i >= 0);
+      const erase = ops.findIndex((o) => o.journal && !o.write);
+      if (erase > slotOps[0] && erase < slotOps[slotOps.length - 1]) prefill = p;
     }
-    assert.equal(cuts, cases.length, 'every case cut the power');
-    assert.ok(idle >= 1 && idle < cases.length / 4, `${idle} cases before the first record`);
-    assert.equal(downloaded, 1, 'exactly the trailer cut of the Downloaded record comes back Downloaded');
-    assert.ok(resumedMid >= cases.length / 2, `${resumedMid} of ${cases.length} cases resumed past the start`);
-    const log = (globalThis as { console?: { log(...a: unknown[]): void } }).console;
-    log?.log(`      pull power-cut sweep: ${ops.length} flash ops, ${cases.length} cases (${idle} before the first record, ${resumedMid} resumed mid-image, ${downloaded} whole record)`);
+    assert.ok(prefill > 0, 'some prefill makes the journal compact during the download');
+    const n = await sweep(prefill);
+    assert.ok(n > 54, `${n} cases: the compaction's operations are swept too`);
   });
 });
