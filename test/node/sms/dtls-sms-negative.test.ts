@@ -86,11 +86,15 @@ describe('DTLS over SMS negative cases: altered SMS dropped, the session kept, t
     const r = served();
     const c = connections();
     const e = errorLogs();
+    const thrown = dev.modem.sms.stats.malformed;
     await inject(tpdus);
     assert.equal(served(), r, `${what}: a request was served`);
     assert.equal(sentByDevice(), s, `${what}: the device sent an SMS back`);
     assert.equal(connections(), c, `${what}: the DTLS session was re-established`);
     assert.equal(errorLogs(), e, `${what}: the device logged an error`);
+    // The SMS channel catches its own typed errors (SmsFormatError) only; anything else thrown while reading
+    // an SMS reaches modules/modem, which counts it here.
+    assert.equal(dev.modem.sms.stats.malformed, thrown, `${what}: an untyped error escaped the SMS channel`);
     assert.ok(!dev.events.some((x) => x.type === 'registration-failed' || x.type === 'stopped'), `${what}: the registration was lost`);
   }
 
@@ -187,6 +191,8 @@ describe('DTLS over SMS negative cases: altered SMS dropped, the session kept, t
     await expectDropped('another number', [rebuild(good, { originator: parseNumber('+15550666') })]);
     await expectDropped('same digits, national TON', [rebuild(good, { originator: parseNumber(SERVER_NUMBER.slice(1)) })]);
     await expectDropped('same digits, alphanumeric', [rebuild(good, { originator: { ton: 5, npi: 0, value: SERVER_NUMBER.slice(1) } })]);
+    // An alphanumeric originator (TS 23.040 §9.1.2.5, TON 101) is free text a sender chooses: even the text "+15550009".
+    await expectDropped('alphanumeric "+15550009"', [rebuild(good, { originator: { ton: 5, npi: 0, value: SERVER_NUMBER } })]);
     await expectDropped('one digit more', [rebuild(good, { originator: parseNumber(SERVER_NUMBER + '1') })]);
     await expectServed('from 0/x/9 (rebuilt the same way)', [rebuild(good, { originator: intl })]);
     h.release();
@@ -248,6 +254,9 @@ describe('DTLS over SMS negative cases: altered SMS dropped, the session kept, t
     await expectDropped('the last part cut short', [...whole.slice(0, last).map((_, i) => part(i, { reference: other(4) })), part(last, { reference: other(4), payload: lastPayload.slice(0, lastPayload.length - 1) })]);
     await expectDropped('parts of two references', whole.map((_, i) => part(i, { reference: i % 2 ? other(7) : other(8) })));
     await expectDropped('sequence 0 and above the total', [part(0, { reference: other(9), sequence: 0 }), part(1, { reference: other(9), sequence: total + 1 })]);
+    await expectDropped('sequence 0 in place of part 1', [part(0, { reference: other(13), sequence: 0 }), ...whole.slice(1).map((_, i) => part(i + 1, { reference: other(13) }))]);
+    await expectDropped('sequence above the total in place of the last part', [...whole.slice(0, last).map((_, i) => part(i, { reference: other(14) })), part(last, { reference: other(14), sequence: total + 1 })]);
+    await expectDropped('part 1 announcing one more part, the rest as sent', [part(0, { reference: other(15), total: total + 1 }), ...whole.slice(1).map((_, i) => part(i + 1, { reference: other(15) }))]);
     await expectDropped('a 255-part announcement', whole.map((_, i) => part(i, { reference: other(10), total: 255 })));
     await expectDropped('the parts in 8- and 16-bit reference IEs mixed', whole.map((_, i) => part(i, { reference: other(11), wide: i === last })));
     await expectDropped('the parts swapped', whole.map((_, i) => part(i, { reference: other(12), sequence: i === 0 ? 2 : i === 1 ? 1 : i + 1 })));
