@@ -11,7 +11,7 @@ import type { Host, TimerHandle } from '../host';
 import type { DatagramChannel } from '../transport/types';
 import { marshalAlert, unmarshalAlert } from './alert';
 import type { RecordCipher } from './cipherSuite';
-import { AlertDescription, AlertLevel, ContentType, HANDSHAKE_HEADER_LENGTH, HandshakeType, MAX_PLAINTEXT, MAX_SEQUENCE, RECORD_HEADER_LENGTH } from './constants';
+import { AlertDescription, AlertLevel, ContentType, DTLS12, HANDSHAKE_HEADER_LENGTH, HandshakeType, MAX_PLAINTEXT, MAX_SEQUENCE, RECORD_HEADER_LENGTH } from './constants';
 import { DtlsAlert, DtlsError } from './errors';
 import { type FlightItem, RetransmitTimer, type RetransmitOptions } from './flight';
 import { fragmentHandshake, unmarshalHandshakeFragments } from './handshake/header';
@@ -294,6 +294,13 @@ export abstract class DtlsConnection implements DatagramChannel {
       if (rec.epoch === this.readEpoch + 1 && this._state === 'handshake' && this.ahead.length < 8) this.ahead.push({ ...rec, fragment: rec.fragment.slice(), raw: rec.raw });
       else if (rec.epoch === 0 && rec.type === ContentType.handshake) this.receiveOldEpochHandshake(rec.fragment);
       else this.stats.droppedRecords++;
+      return;
+    }
+    // A protected record is DTLS 1.2 only: the AEAD additional data / MAC header carries the negotiated version
+    // (RFC 5246 §6.2.3.3 via RFC 6347 §4.1.2.1), so a record that claims another one is not ours to open. DTLS 1.0
+    // is tolerated on epoch 0 alone (a ClientHello's record version, RFC 6347 §4.2.1).
+    if (rec.epoch > 0 && rec.version !== DTLS12) {
+      this.stats.droppedRecords++;
       return;
     }
     // RFC 6347 §4.1.2.6: the window moves only on a record whose MAC verified. Epoch 0 has no MAC, so its records
