@@ -309,8 +309,6 @@ export class DtlsClient extends DtlsConnection {
     if (hvr.version !== DTLS12 && hvr.version !== DTLS10) throw new DtlsAlert(AlertLevel.fatal, AlertDescription.protocol_version, 'HelloVerifyRequest with an unknown version');
     if (++this.helloVerifyCount > MAX_HELLO_VERIFY) throw new DtlsAlert(AlertLevel.fatal, AlertDescription.unexpected_message, 'too many HelloVerifyRequests');
     this.cookie = hvr.cookie.slice();
-    // The server keeps no state until it sees the cookie: its next records may reuse numbers.
-    this.windows[0] = new ReplayWindow();
     this.sendClientHello();
   }
 
@@ -481,7 +479,7 @@ export class DtlsClient extends DtlsConnection {
         epoch: this.writeEpoch,
         ownCid: this.readCid ? this.readCid.slice() : null,
         peerCid: this.writeCid ? this.writeCid.slice() : null,
-        window: this.windows[this.readEpoch].snapshot(),
+        window: this.readWindow.snapshot(),
         keyBlock: this.keyBlock.slice(),
         session: blob,
       },
@@ -523,7 +521,7 @@ export class DtlsClient extends DtlsConnection {
     this.writeEpoch = s.epoch;
     this.readCipher = read;
     this.readEpoch = s.epoch;
-    this.windows[s.epoch] = ReplayWindow.restore(s.window[0], s.window[1], s.window[2]);
+    this.readWindow = ReplayWindow.restore(s.window[0], s.window[1], s.window[2]);
     this.readCid = s.ownCid ? s.ownCid.slice() : null;
     this.writeCid = s.peerCid ? s.peerCid.slice() : null;
     if (s.maxFragmentLength) {

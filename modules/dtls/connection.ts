@@ -55,7 +55,8 @@ export abstract class DtlsConnection implements DatagramChannel {
   protected readCipher: RecordCipher | null = null;
   /** Keys for the next read epoch, installed by the subclass, activated by the peer's ChangeCipherSpec. */
   protected pendingRead: RecordCipher | null = null;
-  protected windows: ReplayWindow[] = [new ReplayWindow()];
+  /** The replay window of the protected read epoch (epoch 0 has no MAC and so no window; see receiveRecord). */
+  protected readWindow = new ReplayWindow();
   protected readonly reassembler: Reassembler;
   /** The handshake messages as if unfragmented (RFC 6347 §4.2.6), for the handshake hash. */
   protected readonly transcript = new ByteWriter(512);
@@ -306,7 +307,7 @@ export abstract class DtlsConnection implements DatagramChannel {
     // RFC 6347 §4.1.2.6: the window moves only on a record whose MAC verified. Epoch 0 has no MAC, so its records
     // neither consult nor move a window (a forged copy with a far-ahead sequence number would otherwise shut out
     // the real CCS); duplicates there are handled by the handshake's message_seq and by the epoch change.
-    const window = rec.epoch > 0 ? this.windows[rec.epoch] : null;
+    const window = rec.epoch > 0 ? this.readWindow : null;
     if (window && !window.check(rec.sequence)) {
       this.stats.droppedRecords++;
       return;
@@ -417,7 +418,7 @@ export abstract class DtlsConnection implements DatagramChannel {
     this.readCipher = this.pendingRead;
     this.pendingRead = null;
     this.readEpoch = 1;
-    this.windows[1] = new ReplayWindow();
+    this.readWindow = new ReplayWindow();
     const ahead = this.ahead;
     this.ahead = [];
     for (const r of ahead) if (this._state !== 'closed') this.receiveRecord(r);
