@@ -2,7 +2,8 @@
 // Mutates a valid record (modules/client/sleep-observations.ts); every failure must be a SleepRecordError.
 import { Prng } from '../harness/sim';
 import { fromHex } from '../../modules/bytes/index';
-import { decodeObservations, encodeObservations, SleepRecordError } from '../../modules/client/sleep-observations';
+import { encodeObservations } from '../../modules/client/sleep-observations';
+import { fuzzSleepRecord } from '../unit/client/sleep-record-fuzz';
 
 const cases = Number(process.argv[2] ?? 100000);
 const p = new Prng(Number(process.argv[3] ?? 1));
@@ -14,25 +15,9 @@ const seed = encodeObservations({
   ],
 });
 const t0 = performance.now();
-let accepted = 0;
-for (let i = 0; i < cases; i++) {
-  let b = seed.slice();
-  for (let k = 1 + p.int(4); k > 0; k--) {
-    const at = p.int(b.length);
-    const op = p.int(4);
-    if (op === 0) b[at] ^= 1 << p.int(8);
-    else if (op === 1) b[at] = p.pick([0x00, 0x01, 0x08, 0x10, 0x11, 0x7f, 0xff]);
-    else if (op === 2) b = b.subarray(0, at);
-    else b = Uint8Array.from([...b.subarray(0, at), ...p.bytes(p.int(6)), ...b.subarray(at)]);
-  }
-  try {
-    decodeObservations(b);
-    accepted++;
-  } catch (e) {
-    if (!(e instanceof SleepRecordError)) {
-      console.log(`FAILED: ${(e as Error).name}: ${(e as Error).message} on ${Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')}`);
-      process.exit(1);
-    }
-  }
+const { accepted, bad } = fuzzSleepRecord(p, seed, cases);
+if (bad) {
+  console.log(`FAILED: ${bad.error.name}: ${bad.error.message} on ${Array.from(bad.input, (x) => x.toString(16).padStart(2, '0')).join('')}`);
+  process.exit(1);
 }
 console.log(`sleep-record: ${cases} cases, ok (${accepted} accepted) (${((performance.now() - t0) / 1000).toFixed(1)} s)`);

@@ -8,6 +8,7 @@ import { fromHex, toHex, utf8Encode } from '../../../modules/bytes/index';
 import { decodeObservations, encodeObservations, observationsName, saveObservations, takeObservations, SleepRecordError, MAX_OBSERVATIONS_RECORD, type SavedObservations } from '../../../modules/client/sleep-observations';
 import { DEVICE_PROFILE } from '../../../modules/profile';
 import { Prng } from '../../harness/sim';
+import { fuzzSleepRecord } from './sleep-record-fuzz';
 
 function memoryStore() {
   const map = new Map<string, Uint8Array>();
@@ -98,26 +99,8 @@ describe('client/sleep-observations: the observations kept across deep sleep', (
   });
 
   it('fuzz (CI-sized; test/fuzz/sleep-record.ts is the long run): mutated records fail only with SleepRecordError', () => {
-    const p = new Prng(5);
-    const seed = encodeObservations(sample());
-    let accepted = 0;
-    for (let i = 0; i < 3000; i++) {
-      let b = seed.slice();
-      for (let k = 1 + p.int(4); k > 0; k--) {
-        const at = p.int(b.length);
-        const op = p.int(4);
-        if (op === 0) b[at] ^= 1 << p.int(8);
-        else if (op === 1) b[at] = p.pick([0x00, 0x01, 0x08, 0x10, 0x11, 0x7f, 0xff]);
-        else if (op === 2) b = b.subarray(0, at);
-        else b = Uint8Array.from([...b.subarray(0, at), ...p.bytes(p.int(6)), ...b.subarray(at)]);
-      }
-      try {
-        decodeObservations(b);
-        accepted++;
-      } catch (e) {
-        assert.ok(e instanceof SleepRecordError, `${(e as Error).name}: ${(e as Error).message} on ${toHex(b)}`);
-      }
-    }
+    const { accepted, bad } = fuzzSleepRecord(new Prng(5), encodeObservations(sample()), 3000);
+    assert.equal(bad, null, bad ? `${bad.error.name}: ${bad.error.message} on ${toHex(bad.input)}` : '');
     assert.ok(accepted > 0 && accepted < 3000, `${accepted} accepted`);
   });
 
