@@ -7,7 +7,7 @@ import { DtlsClient } from '../modules/dtls/client';
 import { DtlsServer } from '../modules/dtls/server';
 import { pinnedRawPublicKey } from '../modules/dtls/credentials';
 import { nobleCrypto } from '../modules/crypto/noble';
-import { call, Op, remoteCrypto } from './remote-crypto';
+import { call, Op, remoteCrypto, unpackParts } from './remote-crypto';
 import type { DatagramChannel } from '../modules/transport/types';
 import type { CryptoProvider } from '../modules/crypto/provider';
 
@@ -44,13 +44,7 @@ function clientOnly(kind: 'psk' | 'rpk', crypto: CryptoProvider): void {
     onReceive: null,
     onClose: null,
     send(d) {
-      const r = call(Op.ServerDatagram, d);
-      for (let o = 0; o + 2 <= r.length; ) {
-        const n = (r[o] << 8) | r[o + 1];
-        const x = r.slice(o + 2, o + 2 + n);
-        o += 2 + n;
-        host.setTimer(1, () => channel.onReceive?.(x));
-      }
+      for (const x of unpackParts(call(Op.ServerDatagram, d))) host.setTimer(1, () => channel.onReceive?.(x));
     },
     close() {},
   };

@@ -3,7 +3,7 @@
 // for P-256, so key generation, ECDH, signatures and their checks behave exactly as on the noble provider).
 import { createCipheriv, createDecipheriv, createHash, createHmac } from 'node:crypto';
 import { nobleCrypto } from '../modules/crypto/noble';
-import { Op } from './remote-crypto';
+import { Op, packParts, unpackParts } from './remote-crypto';
 import { SimHost } from '../test/harness/sim';
 import { DtlsServer } from '../modules/dtls/server';
 import { pinnedRawPublicKey } from '../modules/dtls/credentials';
@@ -36,12 +36,7 @@ export function remoteCryptoHost(): { handle(request: Uint8Array): Uint8Array; c
   function handle(request: Uint8Array): Uint8Array {
     state.calls++;
     const op = request[0] as Op;
-    const parts: Uint8Array[] = [];
-    for (let i = 0, o = 2; i < request[1]; i++) {
-      const n = (request[o] << 8) | request[o + 1];
-      parts.push(request.slice(o + 2, o + 2 + n));
-      o += 2 + n;
-    }
+    const parts = unpackParts(request, 2);
     try {
       switch (op) {
         case Op.AesNew:
@@ -92,16 +87,7 @@ export function remoteCryptoHost(): { handle(request: Uint8Array): Uint8Array; c
         case Op.ServerDatagram: {
           server!.handle(parts[0], 'xs-client', (d) => outbox.push(d.slice()));
           serverHost!.clock.advance(1);
-          const replies = outbox.splice(0);
-          const out = new Uint8Array(replies.reduce((n, r) => n + 2 + r.length, 0));
-          let o = 0;
-          for (const r of replies) {
-            out[o] = r.length >> 8;
-            out[o + 1] = r.length & 0xff;
-            out.set(r, o + 2);
-            o += 2 + r.length;
-          }
-          return out;
+          return packParts(outbox.splice(0));
         }
       }
     } catch {

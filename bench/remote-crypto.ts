@@ -28,21 +28,36 @@ export enum Op {
   ServerDatagram = 33,
 }
 
-/** op(1) | count(1) | (len(2) | bytes)* -> the answer's bytes (the first byte 0xff: the parent threw). */
-export function call(op: Op, ...parts: Uint8Array[]): Uint8Array {
-  let n = 2;
+/** `head` followed by (len(2) | bytes)* of `parts`: the format of every request and of a server reply. */
+export function packParts(parts: readonly Uint8Array[], head: readonly number[] = []): Uint8Array<ArrayBuffer> {
+  let n = head.length;
   for (const p of parts) n += 2 + p.length;
-  const req = new Uint8Array(n);
-  req[0] = op;
-  req[1] = parts.length;
-  let o = 2;
+  const out = new Uint8Array(n);
+  out.set(head);
+  let o = head.length;
   for (const p of parts) {
-    req[o] = p.length >> 8;
-    req[o + 1] = p.length & 0xff;
-    req.set(p, o + 2);
+    out[o] = p.length >> 8;
+    out[o + 1] = p.length & 0xff;
+    out.set(p, o + 2);
     o += 2 + p.length;
   }
-  const res = new Uint8Array(issueCommand(req.buffer));
+  return out;
+}
+
+/** The (len(2) | bytes)* parts of `b` from offset `o` on (copies). */
+export function unpackParts(b: Uint8Array, o = 0): Uint8Array[] {
+  const parts: Uint8Array[] = [];
+  while (o + 2 <= b.length) {
+    const n = (b[o] << 8) | b[o + 1];
+    parts.push(b.slice(o + 2, o + 2 + n));
+    o += 2 + n;
+  }
+  return parts;
+}
+
+/** op(1) | count(1) | (len(2) | bytes)* -> the answer's bytes (the first byte 0xff: the parent threw). */
+export function call(op: Op, ...parts: Uint8Array[]): Uint8Array {
+  const res = new Uint8Array(issueCommand(packParts(parts, [op, parts.length]).buffer));
   if (res.length === 1 && res[0] === 0xff) throw new Error(`remote crypto op ${op} failed`);
   return res;
 }
