@@ -13,7 +13,7 @@ import { ContentFormat } from '../../../modules/lwm2m/types';
 import { parseNumber, type SmsAddress } from '../../../modules/sms/address';
 import { decodeDeliver, encodeDeliver } from '../../../modules/sms/tpdu-deliver';
 import { IEI, findConcat, type InformationElement } from '../../../modules/sms/udh';
-import { credentials, sleep, smsDevice, smsWorld, SERVER_NUMBER, type SmsDevice, type SmsWorld } from './support';
+import { credentials, injectSms, sleep, smsDevice, smsWorld, SERVER_NUMBER, type SmsDevice, type SmsWorld } from './support';
 
 describe('DTLS over SMS negative cases: altered SMS dropped, the session kept, the unaltered twin served', function () {
   this.timeout(180_000);
@@ -68,18 +68,7 @@ describe('DTLS over SMS negative cases: altered SMS dropped, the session kept, t
     return { tpdus, result, release: () => void (world.smsc.tamper = null) };
   }
 
-  async function inject(tpdus: Uint8Array[]): Promise<void> {
-    // One at a time, each until modules/modem has handed it up: a burst would overflow the modem's storage.
-    for (const t of tpdus) {
-      const target = dev.modem.sms.stats.received + 1;
-      world.smsc.inject(msisdn, t, 'attacker');
-      for (let i = 0; i < 400 && dev.modem.sms.stats.received < target; i++) await sleep(2);
-      assert.equal(dev.modem.sms.stats.received, target, 'the SMS reached the device');
-    }
-    for (let i = 0; i < 400 && dev.modem.at.busy; i++) await sleep(5);
-    await sleep(80);
-    assert.equal(dev.sim.stats.storageFull, 0);
-  }
+  const inject = (tpdus: Uint8Array[]) => injectSms(world, dev, msisdn, tpdus, 80);
 
   async function expectDropped(what: string, tpdus: Uint8Array[]): Promise<void> {
     const s = sentByDevice();

@@ -1,6 +1,7 @@
 // Shared set-up of the SMS end-to-end suites: the local LwM2M Server reached through the virtual SMSC,
 // and a device on the Node host whose only link is a simulated modem driven by modules/modem.
 import { mkdtempSync, rmSync } from 'node:fs';
+import { assert } from '../../harness/assert';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -115,3 +116,19 @@ export async function smsDevice(world: SmsWorld, o: { ep: string; msisdn: string
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Injects SMS-DELIVER TPDUs to `msisdn` as an attacker would, one at a time, each until modules/modem has handed
+ * it up (a burst would overflow the simulated modem's storage), then waits `settleMs` for the device to act.
+ */
+export async function injectSms(world: SmsWorld, dev: SmsDevice, msisdn: string, tpdus: readonly Uint8Array[], settleMs: number): Promise<void> {
+  for (const t of tpdus) {
+    const target = dev.modem.sms.stats.received + 1;
+    world.smsc.inject(msisdn, t, 'attacker');
+    for (let i = 0; i < 400 && dev.modem.sms.stats.received < target; i++) await sleep(2);
+    assert.equal(dev.modem.sms.stats.received, target, 'the SMS reached the device');
+  }
+  for (let i = 0; i < 400 && dev.modem.at.busy; i++) await sleep(5);
+  await sleep(settleMs);
+  assert.equal(dev.sim.stats.storageFull, 0);
+}
