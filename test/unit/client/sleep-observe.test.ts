@@ -23,19 +23,12 @@ import { DtlsServer, type DtlsServerConnection } from '../../../modules/dtls/ser
 import { KeyStore } from '../../../modules/store/key-store';
 import { CounterStore } from '../../../modules/store/counter-store';
 import { PowerCut, SimFlash } from '../../../modules/store/sim-flash';
-import type { UdpOptions, UdpSocket } from '../../../modules/transport/types';
+import { runUntil, simUdpTo } from './sim-network';
 import type { ResourceContent } from '../../../modules/lwm2m/types';
 import { TemperatureObject } from '../lwm2m/fixtures';
 
 const PSK = new Uint8Array(16).fill(0x3c);
 const URI = 'coaps://192.0.2.11:5684';
-
-async function runUntil(host: SimHost, done: () => boolean, limitMs = 120_000, stepMs = 20): Promise<void> {
-  for (let t = 0; t < limitMs && !done(); t += stepMs) {
-    host.clock.advance(stepMs);
-    for (let i = 0; i < 8; i++) await Promise.resolve();
-  }
-}
 
 interface Seen {
   token: string;
@@ -68,31 +61,9 @@ function world(seed = 41) {
     };
     return endpoint;
   };
-  let nextPort = 41000;
-  (host as unknown as { udp: (o: UdpOptions) => UdpSocket }).udp = () => {
-    const port = nextPort++;
-    let closed = false;
-    const sock: UdpSocket = {
-      localPort: port,
-      onMessage: null,
-      send(data, address, p) {
-        const copy = data.slice();
-        if (copy[0] === 22 || copy[3] === 0 && copy[4] === 0) epoch0Up += copy.length;
-        host.setTimer(2, () =>
-          server.handle(copy, `sim:${port}`, (x) => {
-            const back = x.slice();
-            host.setTimer(2, () => {
-              if (!closed) sock.onMessage?.(back, address, p);
-            });
-          }),
-        );
-      },
-      close() {
-        closed = true;
-      },
-    };
-    return sock;
-  };
+  simUdpTo(host, server, 41000, (d) => {
+    if (d.up && (d.data[0] === 22 || (d.data[3] === 0 && d.data[4] === 0))) epoch0Up += d.data.length;
+  });
   const keysFlash = new SimFlash(16 * 1024, 1024, seed);
   const countersFlash = new SimFlash(4 * 1024, 1024, seed);
   let keys = new KeyStore(host, keysFlash);

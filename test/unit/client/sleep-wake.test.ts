@@ -20,16 +20,10 @@ import { DtlsServer, type DtlsServerConnection } from '../../../modules/dtls/ser
 import { KeyStore } from '../../../modules/store/key-store';
 import { CounterStore } from '../../../modules/store/counter-store';
 import { SimFlash } from '../../../modules/store/sim-flash';
-import type { UdpOptions, UdpSocket } from '../../../modules/transport/types';
+import { runUntil, simUdpTo, type Datagram } from './sim-network';
 
 const PSK = new Uint8Array(16).fill(0x5a);
 const URI = 'coaps://192.0.2.10:5684';
-
-interface Datagram {
-  up: boolean;
-  port: number;
-  data: Uint8Array;
-}
 
 /** Record headers of a datagram: [content type, epoch]; the server's CID is 4 bytes, ours empty. */
 function records(d: Datagram): [number, number][] {
@@ -41,13 +35,6 @@ function records(d: Datagram): [number, number][] {
     o = lenAt + 2 + ((d.data[lenAt] << 8) | d.data[lenAt + 1]);
   }
   return out;
-}
-
-async function runUntil(host: SimHost, done: () => boolean, limitMs = 120_000, stepMs = 20): Promise<void> {
-  for (let t = 0; t < limitMs && !done(); t += stepMs) {
-    host.clock.advance(stepMs);
-    for (let i = 0; i < 8; i++) await Promise.resolve();
-  }
 }
 
 describe('Lwm2mClient.sleep(): sealed connection and kept registration (simulated network, own DTLS server)', function () {
@@ -65,32 +52,7 @@ describe('Lwm2mClient.sleep(): sealed connection and kept registration (simulate
       return { code: 0x84 };
     };
     server.onConnection = (conn: DtlsServerConnection) => new CoapEndpoint(host, conn).onRequest(registrar);
-    let nextPort = 40000;
-    (host as unknown as { udp: (o: UdpOptions) => UdpSocket }).udp = () => {
-      const port = nextPort++;
-      let closed = false;
-      const sock: UdpSocket = {
-        localPort: port,
-        onMessage: null,
-        send(data, address, p) {
-          const copy = data.slice();
-          wire.push({ up: true, port, data: copy });
-          host.setTimer(2, () =>
-            server.handle(copy, `sim:${port}`, (x) => {
-              const back = x.slice();
-              wire.push({ up: false, port, data: back });
-              host.setTimer(2, () => {
-                if (!closed) sock.onMessage?.(back, address, p);
-              });
-            }),
-          );
-        },
-        close() {
-          closed = true;
-        },
-      };
-      return sock;
-    };
+    simUdpTo(host, server, 40000, (d) => wire.push(d));
     const keys = new KeyStore(host, new SimFlash(16 * 1024, 1024));
     const counters = new CounterStore(host, new SimFlash(4 * 1024, 1024));
     const dm = new DataModel({ store: new MemoryObjectStore() });
