@@ -17,7 +17,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPrivateKey, generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
+import { createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
 import { NodeHost } from '../hosts/node/host';
 import { DataModel } from '../modules/lwm2m/data-model';
 import { DeviceObject } from '../modules/lwm2m/objects/device';
@@ -44,6 +44,7 @@ import type { DeviceAppConfig } from '../hosts/node/app';
 import { nobleCrypto } from '../modules/crypto/noble';
 import { BootstrapTestServer } from './bootstrap-server';
 import { DemoArgsError, parseDemoArgs, type DemoArgs } from './demo-args';
+import { p256KeyPair } from './server-common';
 import { bootstrapFromSmartcard, provisionSmartcardBinding } from '../modules/uicc/bootstrap';
 import { csimTransport } from '../modules/uicc/csim-transport';
 import { SmartcardBootstrapError } from '../modules/uicc/errors';
@@ -131,12 +132,6 @@ function noteMode(step: string, e: ClientEvent): void {
   const set = stepModes.get(step) ?? new Set<string>();
   set.add(`${SECURITY_MODES[e.security] ?? e.security} (${how})`);
   stepModes.set(step, set);
-}
-
-/** A P-256 key pair made now (the demo commits no keys): SubjectPublicKeyInfo and PKCS#8, DER. */
-function p256KeyPair(): { spki: Uint8Array; pkcs8: Uint8Array } {
-  const k = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  return { spki: new Uint8Array(k.publicKey.export({ type: 'spki', format: 'der' })), pkcs8: new Uint8Array(k.privateKey.export({ type: 'pkcs8', format: 'der' })) };
 }
 
 /**

@@ -6,7 +6,7 @@
  * public keys (Mode 1, RFC 7250) or X.509 (Mode 2), and Connection ID (RFC 9146), with which a peer that comes
  * back from a new address and port keeps its association (and its endpoint). Test tooling, not a product.
  */
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { constantTimeEqual, fromHex, toHex, utf8Decode } from '../modules/bytes/index';
@@ -497,4 +497,10 @@ export function runAsProgram(moduleUrl: string, start: (argv: string[]) => Promi
       process.exit(1);
     },
   );
+}
+
+/** A P-256 key pair made now, for RPK/X.509 test accounts (nothing committed): SubjectPublicKeyInfo and PKCS#8, DER. */
+export function p256KeyPair(): { spki: Uint8Array; pkcs8: Uint8Array } {
+  const k = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return { spki: new Uint8Array(k.publicKey.export({ type: 'spki', format: 'der' })), pkcs8: new Uint8Array(k.privateKey.export({ type: 'pkcs8', format: 'der' })) };
 }

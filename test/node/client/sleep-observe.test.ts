@@ -6,7 +6,6 @@
  * §3.2) receives the new value with a larger Observe number (§4.4), and the wire (tools/dtls-wire.ts, record
  * headers) shows no handshake byte.
  */
-import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,17 +24,12 @@ import { utf8Decode } from '../../../modules/bytes/index';
 import { TemperatureObject } from '../../unit/lwm2m/fixtures';
 import { Lwm2mTestServer } from '../../../tools/lwm2m-server';
 import { tapUdp } from '../../../tools/dtls-wire';
+import { p256KeyPair } from '../../../tools/server-common';
 
 const EP = 'sleepy-obs';
 const CID_LEN = 4;
 
-function p256() {
-  const k = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  return {
-    spki: new Uint8Array(k.publicKey.export({ type: 'spki', format: 'der' })),
-    pkcs8: new Uint8Array(k.privateKey.export({ type: 'pkcs8', format: 'der' })),
-  };
-}
+const p256 = p256KeyPair;
 
 async function until(done: () => boolean, ms: number): Promise<void> {
   for (const end = Date.now() + ms; Date.now() < end && !done(); ) await new Promise((r) => setTimeout(r, 20));

@@ -11,7 +11,6 @@
  *   resumption refused, full handshake, Update -> 4.04, Register.
  * The wire is counted by tools/dtls-wire.ts from the record headers, outside the DTLS code.
  */
-import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,17 +29,12 @@ import { fromHex, utf8Decode } from '../../../modules/bytes/index';
 import { V as X509_VECTORS } from '../../unit/x509/vectors';
 import { Lwm2mTestServer } from '../../../tools/lwm2m-server';
 import { tapUdp } from '../../../tools/dtls-wire';
+import { p256KeyPair } from '../../../tools/server-common';
 
 const EP = 'sleepy-1';
 const CID_LEN = 4;
 
-function p256() {
-  const k = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  return {
-    spki: new Uint8Array(k.publicKey.export({ type: 'spki', format: 'der' })),
-    pkcs8: new Uint8Array(k.privateKey.export({ type: 'pkcs8', format: 'der' })),
-  };
-}
+const p256 = p256KeyPair;
 
 describe('Lwm2mClient.sleep(): a registration and its DTLS connection across deep sleep (RPK + CID, own server)', function () {
   this.timeout(60_000);

@@ -4,7 +4,6 @@
  * an X.509 account (Mode 2, Certificate Usage 3) that it then registers with. Keys and certificates: the
  * openssl-made vectors of test/unit/x509 and P-256 keys made by node:crypto for the run.
  */
-import { generateKeyPairSync } from 'node:crypto';
 import { assert } from '../../harness/assert';
 import { fromHex } from '../../../modules/bytes/index';
 import { DataModel } from '../../../modules/lwm2m/data-model';
@@ -21,11 +20,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NodeHost } from '../../../hosts/node/host';
 import { V } from '../../unit/x509/vectors';
+import { p256KeyPair } from '../../../tools/server-common';
 
-const p256 = () => {
-  const k = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  return { spki: new Uint8Array(k.publicKey.export({ type: 'spki', format: 'der' })), pkcs8: new Uint8Array(k.privateKey.export({ type: 'pkcs8', format: 'der' })) };
-};
+const p256 = p256KeyPair;
 
 describe('test servers on ECDHE-ECDSA with CID: bootstrap over RPK, then register over X.509', function () {
   this.timeout(60_000);
